@@ -1,0 +1,273 @@
+// List + watch of one kind into an ObjectCache. The watch resumes from the last resourceVersion it
+// saw (bookmarks keep that fresh), relists when the server answers 410 Gone, and is restarted when
+// no byte arrives for `stallTimeoutMs` (a half-open connection). A relist compares the new list
+// with the cache and reports what disappeared as DELETED, so no delete is lost across a relist.
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { ApiError, isGone, type KubeClient, type Query } from './kube-client.ts';
+import { ObjectCache } from './object-cache.ts';
+import { collectionPath, objectKey, type KubeObject, type ObjectList, type ResourceType } from './resource.ts';
+
+export type InformerEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'RESYNC';
+
+export interface InformerEvent<T> {
+  type: InformerEventType;
+  object: T;
+  old?: T;
+}
+
+export type InformerHandler<T> = (event: InformerEvent<T>) => void;
+
+export interface InformerOptions<T> {
+  namespace?: string;
+  labelSelector?: string;
+  /** Restart a watch that has delivered no byte for this long (default 5 minutes). */
+  stallTimeoutMs?: number;
+  /** Re-deliver every cached object as RESYNC this often (default 10 minutes; 0 disables). */
+  resyncMs?: number;
+  pageSize?: number;
+  /** Shrinks cached objects (default: drops metadata.managedFields). */
+  transform?: (object: T) => T;
+  log: Logger;
+}
+
+export interface InformerStats {
+  lists: number;
+  watches: number;
+  relistsAfterGone: number;
+  stalls: number;
+}
+
+class WatchStalled extends Error {}
+
+const stripManagedFields = <T extends KubeObject>(object: T): T => {
+  if (object.metadata.managedFields) delete object.metadata.managedFields;
+  return object;
+};
+
+export class Informer<T extends KubeObject> {
+  readonly cache = new ObjectCache<T>();
+  readonly stats: InformerStats = { lists: 0, watches: 0, relistsAfterGone: 0, stalls: 0 };
+  private readonly handlers: InformerHandler<T>[] = [];
+  private readonly abort = new AbortController();
+  private resourceVersion: string | undefined;
+  private synced = false;
+  private syncWaiters: Array<() => void> = [];
+  private running: Promise<void> | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private lastContact = Date.now();
+  private readonly client: KubeClient;
+  private readonly type: ResourceType;
+  private readonly options: InformerOptions<T>;
+
+  constructor(client: KubeClient, type: ResourceType, options: InformerOptions<T>) {
+    this.client = client;
+    this.type = type;
+    this.options = options;
+  }
+
+  get resource(): ResourceType {
+    return this.type;
+  }
+
+  addHandler(handler: InformerHandler<T>): void {
+    this.handlers.push(handler);
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Liveness: the informer reached the API server recently (a list, a watch event or a bookmark). */
+  isAlive(maxSilenceMs: number): boolean {
+    return !this.running || Date.now() - this.lastContact < maxSilenceMs;
+  }
+
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = this.run();
+    const resyncMs = this.options.resyncMs ?? 10 * 60_000;
+    if (resyncMs > 0) {
+      this.resyncTimer = setInterval(() => this.resync(), resyncMs);
+      this.resyncTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    clearInterval(this.resyncTimer);
+    await this.running;
+  }
+
+  private emit(event: InformerEvent<T>): void {
+    for (const handler of this.handlers) {
+      try {
+        handler(event);
+      } catch (err) {
+        this.options.log.error({ err, kind: this.type.kind }, 'informer handler failed');
+      }
+    }
+  }
+
+  private resync(): void {
+    for (const object of this.cache.list()) this.emit({ type: 'RESYNC', object });
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = 100;
+    while (!this.abort.signal.aborted) {
+      try {
+        if (this.resourceVersion === undefined) await this.list();
+        await this.watch();
+        backoffMs = 100;
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        if (isGone(err)) {
+          this.options.log.info({ kind: this.type.kind, resourceVersion: this.resourceVersion }, 'watch expired (410 Gone); relisting');
+          this.stats.relistsAfterGone++;
+          this.resourceVersion = undefined;
+          continue;
+        }
+        if (err instanceof WatchStalled) {
+          this.stats.stalls++;
+          this.options.log.warn({ kind: this.type.kind }, 'watch stalled; restarting it');
+          continue;
+        }
+        this.options.log.warn({ kind: this.type.kind, err: String(err) }, 'watch failed; retrying');
+        await sleep(backoffMs, undefined, { signal: this.abort.signal }).catch(() => undefined);
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      }
+    }
+  }
+
+  private baseQuery(): Query {
+    return { labelSelector: this.options.labelSelector };
+  }
+
+  private async list(): Promise<void> {
+    const seen = new Set<string>();
+    const transform = this.options.transform ?? stripManagedFields;
+    let continueToken: string | undefined;
+    let resourceVersion = '';
+    do {
+      const page = await this.client.request<ObjectList<T>>('GET', collectionPath(this.type, this.options.namespace), {
+        query: { ...this.baseQuery(), limit: this.options.pageSize ?? 500, continue: continueToken },
+        signal: this.abort.signal,
+      });
+      this.lastContact = Date.now();
+      for (const item of page.items) {
+        const object = transform(item);
+        object.apiVersion ??= this.type.group ? `${this.type.group}/${this.type.version}` : this.type.version;
+        object.kind ??= this.type.kind;
+        seen.add(objectKey(object.metadata));
+        this.apply(object, this.cache.get(objectKey(object.metadata)) ? 'MODIFIED' : 'ADDED');
+      }
+      continueToken = page.metadata.continue || undefined;
+      resourceVersion = page.metadata.resourceVersion;
+    } while (continueToken);
+    for (const key of this.cache.keys()) {
+      const gone = this.cache.get(key);
+      if (!seen.has(key) && gone) this.apply(gone, 'DELETED');
+    }
+    this.stats.lists++;
+    this.resourceVersion = resourceVersion;
+    if (!this.synced) {
+      this.synced = true;
+      for (const resolve of this.syncWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Updates the cache and reports the change; a MODIFIED without a new resourceVersion is dropped. */
+  private apply(object: T, type: 'ADDED' | 'MODIFIED' | 'DELETED'): void {
+    if (type === 'DELETED') {
+      const old = this.cache.remove(object);
+      this.emit({ type, object, old });
+      return;
+    }
+    const old = this.cache.upsert(object);
+    if (old && old.metadata.resourceVersion === object.metadata.resourceVersion) return;
+    this.emit({ type: old ? 'MODIFIED' : 'ADDED', object, old });
+  }
+
+  private async watch(): Promise<void> {
+    const stallTimeoutMs = this.options.stallTimeoutMs ?? 5 * 60_000;
+    // Ask the server to end the watch before we would call it stalled; bookmarks arrive meanwhile.
+    const timeoutSeconds = Math.max(1, Math.floor((stallTimeoutMs * (0.5 + Math.random() * 0.25)) / 1000));
+    const request = new AbortController();
+    const onStop = () => request.abort();
+    this.abort.signal.addEventListener('abort', onStop);
+    let stalled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        request.abort();
+      }, stallTimeoutMs);
+    };
+    try {
+      arm();
+      const response = await this.client.send('GET', collectionPath(this.type, this.options.namespace), {
+        query: { ...this.baseQuery(), watch: true, allowWatchBookmarks: true, resourceVersion: this.resourceVersion, timeoutSeconds },
+        signal: request.signal,
+      });
+      if (response.status !== 200) {
+        const body = await response.text();
+        throw new ApiError(response.status, 'GET', `watch ${this.type.plural}`, safeJson(body));
+      }
+      this.stats.watches++;
+      this.lastContact = Date.now();
+      if (!response.body) return;
+      const lines = createInterface({ input: Readable.fromWeb(response.body), crlfDelay: Infinity });
+      for await (const line of lines) {
+        arm();
+        this.lastContact = Date.now();
+        if (line.trim()) this.handleWatchLine(line);
+      }
+    } catch (err) {
+      if (stalled) throw new WatchStalled();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', onStop);
+      request.abort();
+    }
+  }
+
+  private handleWatchLine(line: string): void {
+    const event = JSON.parse(line) as { type: string; object: T & { code?: number; reason?: string; message?: string } };
+    const transform = this.options.transform ?? stripManagedFields;
+    switch (event.type) {
+      case 'BOOKMARK':
+        this.resourceVersion = event.object.metadata.resourceVersion;
+        return;
+      case 'ERROR': {
+        const status = event.object;
+        throw new ApiError(status.code ?? 500, 'GET', `watch ${this.type.plural}`, status);
+      }
+      case 'ADDED':
+      case 'MODIFIED':
+      case 'DELETED':
+        this.apply(transform(event.object), event.type);
+        this.resourceVersion = event.object.metadata.resourceVersion;
+        return;
+      default:
+        this.options.log.warn({ kind: this.type.kind, type: event.type }, 'unknown watch event');
+    }
+  }
+}
+
+function safeJson(text: string): { message: string; reason?: string; code?: number } {
+  try {
+    return JSON.parse(text) as { message: string };
+  } catch {
+    return { message: text.slice(0, 500) };
+  }
+}

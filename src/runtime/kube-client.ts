@@ -1,0 +1,175 @@
+// A small REST client for the Kubernetes API. Authentication, TLS and proxies come from
+// @kubernetes/client-node's KubeConfig; requests go through one kept-alive undici dispatcher so a
+// busy operator does not open a connection per request (client-node builds a new one each call).
+import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { fetch, type Dispatcher, type Response } from 'undici';
+
+export type Verb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export const PatchType = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+export type PatchType = (typeof PatchType)[keyof typeof PatchType];
+
+/** The `Status` body the API server returns with an error. */
+export interface ApiStatus {
+  kind?: string;
+  code?: number;
+  reason?: string;
+  message?: string;
+  details?: unknown;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  readonly body: ApiStatus | undefined;
+
+  constructor(status: number, method: string, path: string, body: ApiStatus | undefined) {
+    super(`${method} ${path}: ${status} ${body?.reason ?? ''} ${body?.message ?? ''}`.trim());
+    this.status = status;
+    this.reason = body?.reason ?? '';
+    this.body = body;
+  }
+}
+
+export const isNotFound = (err: unknown) => err instanceof ApiError && err.status === 404;
+export const isConflict = (err: unknown) => err instanceof ApiError && err.status === 409;
+export const isAlreadyExists = (err: unknown) => isConflict(err) && (err as ApiError).reason === 'AlreadyExists';
+export const isGone = (err: unknown) => err instanceof ApiError && err.status === 410;
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+/** Observes every response (metrics, the write counter of the tests). */
+export type ResponseObserver = (method: Verb, status: number) => void;
+
+interface Auth {
+  headers: Record<string, string>;
+  dispatcher: Dispatcher | undefined;
+  createdAt: number;
+}
+
+// Token-based kubeconfigs (exec plugins, projected service-account tokens) rotate credentials.
+const authRefreshMs = 5 * 60_000;
+
+export class KubeClient {
+  readonly config: KubeConfig;
+  readonly server: string;
+  private auth: Auth | undefined;
+  private readonly observers: ResponseObserver[] = [];
+
+  constructor(config: KubeConfig) {
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.config = config;
+    this.server = cluster.server.replace(/\/$/, '');
+  }
+
+  /** From a kubeconfig file, or KUBECONFIG / in-cluster / ~/.kube/config when none is given. */
+  static fromKubeconfig(path?: string, impersonate?: { user: string; groups?: string[] }): KubeClient {
+    const config = new KubeConfig();
+    if (path) config.loadFromFile(path);
+    else config.loadFromDefault();
+    const client = new KubeClient(config);
+    if (impersonate) client.impersonation = impersonate;
+    return client;
+  }
+
+  /** Requests made as another user (tests, and the chart's ServiceAccount check). */
+  impersonation: { user: string; groups?: string[] } | undefined;
+
+  onResponse(observer: ResponseObserver): void {
+    this.observers.push(observer);
+  }
+
+  private async authenticate(): Promise<Auth> {
+    if (this.auth && Date.now() - this.auth.createdAt < authRefreshMs) return this.auth;
+    const context = new RequestContext(this.server, HttpMethod.GET);
+    await this.config.applySecurityAuthentication(context);
+    const headers = { ...context.getHeaders() };
+    const previous = this.auth?.dispatcher;
+    this.auth = { headers, dispatcher: context.getDispatcher() as Dispatcher | undefined, createdAt: Date.now() };
+    // Let requests still using the old connection pool finish.
+    if (previous) void previous.close().catch(() => undefined);
+    return this.auth;
+  }
+
+  private url(path: string, query?: Query): string {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url.toString();
+  }
+
+  /** Sends a request and returns the raw response (used by the watch to stream the body). */
+  async send(method: Verb, path: string, options: RequestOptions = {}): Promise<Response> {
+    const auth = await this.authenticate();
+    const headers: Record<string, string> = { ...auth.headers, accept: 'application/json', ...options.headers };
+    if (this.impersonation) {
+      headers['impersonate-user'] = this.impersonation.user;
+    }
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] = options.contentType ?? 'application/json';
+    }
+    const init = { method, headers: new Headers(headers), body, dispatcher: auth.dispatcher, signal: options.signal };
+    for (const group of this.impersonation?.groups ?? []) init.headers.append('impersonate-group', group);
+    const response = await fetch(this.url(path, options.query), init);
+    if (response.status === 401) this.auth = undefined;
+    for (const observe of this.observers) observe(method, response.status);
+    return response;
+  }
+
+  async request<T>(method: Verb, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.send(method, path, options);
+    const text = await response.text();
+    if (!response.ok) {
+      let status: ApiStatus | undefined;
+      try {
+        status = JSON.parse(text) as ApiStatus;
+      } catch {
+        status = { message: text.slice(0, 500) };
+      }
+      throw new ApiError(response.status, method, path, status);
+    }
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>('GET', path, { query });
+  }
+
+  create<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.request<T>('POST', path, { body, query });
+  }
+
+  replace<T>(path: string, body: unknown, query?: Query): Promise<T> {
+    return this.request<T>('PUT', path, { body, query });
+  }
+
+  patch<T>(path: string, patch: unknown, type: PatchType, query?: Query): Promise<T> {
+    return this.request<T>('PATCH', path, { body: patch, contentType: type, query });
+  }
+
+  delete<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>('DELETE', path, { query });
+  }
+
+  async close(): Promise<void> {
+    const dispatcher = this.auth?.dispatcher;
+    this.auth = undefined;
+    if (dispatcher) await dispatcher.close();
+  }
+}

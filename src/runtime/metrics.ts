@@ -1,0 +1,59 @@
+// Prometheus metrics of the runtime (SPEC §8); the controllers register their own in the same registry.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { KubeClient } from './kube-client.ts';
+
+export class RuntimeMetrics {
+  readonly registry: Registry;
+  readonly reconcileTotal: Counter<'controller' | 'result'>;
+  readonly reconcileErrors: Counter<'controller'>;
+  readonly reconcileDuration: Histogram<'controller'>;
+  readonly queueDepth: Gauge<'controller'>;
+  readonly apiRequests: Counter<'verb' | 'code'>;
+  readonly leader: Gauge;
+
+  constructor(registry = new Registry()) {
+    this.registry = registry;
+    collectDefaultMetrics({ register: registry, prefix: 'approval_operator_' });
+    this.reconcileTotal = new Counter({
+      name: 'approval_operator_reconcile_total',
+      help: 'Reconciles by controller and result (success, requeue, error).',
+      labelNames: ['controller', 'result'],
+      registers: [registry],
+    });
+    this.reconcileErrors = new Counter({
+      name: 'approval_operator_reconcile_errors_total',
+      help: 'Reconciles that failed, by controller.',
+      labelNames: ['controller'],
+      registers: [registry],
+    });
+    this.reconcileDuration = new Histogram({
+      name: 'approval_operator_reconcile_duration_seconds',
+      help: 'Time spent in one reconcile.',
+      labelNames: ['controller'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
+    this.queueDepth = new Gauge({
+      name: 'approval_operator_workqueue_depth',
+      help: 'Keys waiting in the work queue.',
+      labelNames: ['controller'],
+      registers: [registry],
+    });
+    this.apiRequests = new Counter({
+      name: 'approval_operator_api_requests_total',
+      help: 'Requests the operator made to the Kubernetes API, by verb and HTTP status code.',
+      labelNames: ['verb', 'code'],
+      registers: [registry],
+    });
+    this.leader = new Gauge({
+      name: 'approval_operator_leader',
+      help: '1 while this replica holds the leader lease.',
+      registers: [registry],
+    });
+  }
+
+  /** Counts every API request `client` makes. */
+  observeClient(client: KubeClient): void {
+    client.onResponse((verb, status) => this.apiRequests.inc({ verb, code: String(status) }));
+  }
+}
