@@ -23,6 +23,7 @@ interface State {
   etcdPid: number;
   apiserverPid: number;
   server: string;
+  etcdUrl: string;
 }
 
 const stateFile = (dir: string) => join(dir, 'state.json');
@@ -166,7 +167,7 @@ export async function startControlPlane(dir: string, kubeconfig = join(dir, 'kub
     '--log-level=warn',
   ], etcdLog);
   const server = `https://127.0.0.1:${apiserverPort}`;
-  writeFileSync(stateFile(dir), JSON.stringify({ etcdPid, apiserverPid: 0, server } satisfies State));
+  writeFileSync(stateFile(dir), JSON.stringify({ etcdPid, apiserverPid: 0, server, etcdUrl } satisfies State));
   await waitFor('etcd', async () => (await fetch(`${etcdUrl}/health`)).ok, 30_000, etcdLog);
 
   const apiserverLog = join(dir, 'kube-apiserver.log');
@@ -187,7 +188,7 @@ export async function startControlPlane(dir: string, kubeconfig = join(dir, 'kub
     '--disable-admission-plugins=ServiceAccount',
     '--allow-privileged=true',
   ], apiserverLog);
-  writeFileSync(stateFile(dir), JSON.stringify({ etcdPid, apiserverPid, server } satisfies State));
+  writeFileSync(stateFile(dir), JSON.stringify({ etcdPid, apiserverPid, server, etcdUrl } satisfies State));
   await waitFor('kube-apiserver', () => isReady(server, pki), 120_000, apiserverLog);
   writeKubeconfig(kubeconfig, server, pki);
   return { dir, kubeconfig, server, serverVersion: await serverVersion(server, pki) };
@@ -211,14 +212,28 @@ export async function stopControlPlane(dir: string): Promise<void> {
 }
 
 /** Kills only the kube-apiserver and starts it again with the same flags (restart tests). */
-export async function restartApiServer(plane: ControlPlane, downtimeMs = 0): Promise<void> {
-  const state = readState(plane.dir);
-  if (!state) throw new Error(`no control plane in ${plane.dir}`);
+export async function restartApiServer(dir: string, downtimeMs = 0): Promise<void> {
+  const state = readState(dir);
+  if (!state) throw new Error(`no control plane in ${dir}`);
   const args = readFileSync(`/proc/${state.apiserverPid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1);
   await stopPid(state.apiserverPid);
   if (downtimeMs > 0) await sleep(downtimeMs);
-  const apiserverLog = join(plane.dir, 'kube-apiserver.log');
+  const apiserverLog = join(dir, 'kube-apiserver.log');
   const apiserverPid = startProcess('kube-apiserver', args, apiserverLog);
-  writeFileSync(stateFile(plane.dir), JSON.stringify({ ...state, apiserverPid } satisfies State));
-  await waitFor('kube-apiserver', () => isReady(state.server, ensurePki(plane.dir)), 120_000, apiserverLog);
+  writeFileSync(stateFile(dir), JSON.stringify({ ...state, apiserverPid } satisfies State));
+  await waitFor('kube-apiserver', () => isReady(state.server, ensurePki(dir)), 120_000, apiserverLog);
+}
+
+/** Compacts etcd's history up to its current revision, so older resourceVersions are gone. */
+export async function compactEtcd(dir: string): Promise<number> {
+  const state = readState(dir);
+  if (!state) throw new Error(`no control plane in ${dir}`);
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${state.etcdUrl}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`etcd ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { header: { revision: string } };
+  };
+  const revision = Number((await post('/v3/kv/range', { key: Buffer.from('\0').toString('base64') })).header.revision);
+  await post('/v3/kv/compaction', { revision: String(revision), physical: true });
+  return revision;
 }

@@ -137,7 +137,8 @@ export class Informer<T extends KubeObject> {
         }
         if (err instanceof WatchStalled) {
           this.stats.stalls++;
-          this.options.log.warn({ kind: this.type.kind }, 'watch stalled; restarting it');
+          this.options.log.warn({ kind: this.type.kind }, 'watch stalled; reconnecting');
+          this.client.resetConnections();
           continue;
         }
         this.options.log.warn({ kind: this.type.kind, err: String(err) }, 'watch failed; retrying');
@@ -155,7 +156,7 @@ export class Informer<T extends KubeObject> {
     const seen = new Set<string>();
     const transform = this.options.transform ?? stripManagedFields;
     let continueToken: string | undefined;
-    let resourceVersion = '';
+    let resourceVersion: string;
     do {
       const page = await this.client.request<ObjectList<T>>('GET', collectionPath(this.type, this.options.namespace), {
         query: { ...this.baseQuery(), limit: this.options.pageSize ?? 500, continue: continueToken },
@@ -225,7 +226,10 @@ export class Informer<T extends KubeObject> {
       this.stats.watches++;
       this.lastContact = Date.now();
       if (!response.body) return;
-      const lines = createInterface({ input: Readable.fromWeb(response.body), crlfDelay: Infinity });
+      const body = Readable.fromWeb(response.body);
+      // Aborting the request at the end destroys the stream; that error is expected.
+      body.on('error', () => undefined);
+      const lines = createInterface({ input: body, crlfDelay: Infinity });
       for await (const line of lines) {
         arm();
         this.lastContact = Date.now();
@@ -235,9 +239,9 @@ export class Informer<T extends KubeObject> {
       if (stalled) throw new WatchStalled();
       throw err;
     } finally {
+      // No abort here: a body that ended or failed has released its connection already.
       clearTimeout(timer);
       this.abort.signal.removeEventListener('abort', onStop);
-      request.abort();
     }
   }
 

@@ -167,9 +167,20 @@ export class KubeClient {
     return this.request<T>('DELETE', path, { query });
   }
 
+  /**
+   * Drops every pooled connection. A stalled watch calls this: aborting the request alone would
+   * leave a half-open (or multiplexed HTTP/2) connection in the pool for the next request.
+   */
+  resetConnections(): void {
+    const dispatcher = this.auth?.dispatcher;
+    this.auth = undefined;
+    if (dispatcher) void dispatcher.destroy().catch(() => undefined);
+  }
+
+  /** Closes the connections at shutdown; open watches end at once instead of at their timeout. */
   async close(): Promise<void> {
     const dispatcher = this.auth?.dispatcher;
     this.auth = undefined;
-    if (dispatcher) await dispatcher.close();
+    if (dispatcher) await dispatcher.destroy();
   }
 }
