@@ -45,6 +45,14 @@ cluster-up: tools ## Start the local control plane (etcd + kube-apiserver); writ
 cluster-down: deps ## Stop the local control plane
 	node hack/cluster.ts down
 
+.PHONY: install
+install: tools ## Apply config/crd (and config/rbac) to the cluster of the current KUBECONFIG
+	bash hack/install.sh
+
+.PHONY: run
+run: tools ## Local control plane (unless KUBECONFIG is set) + CRDs + the operator in the foreground
+	bash hack/run.sh
+
 .PHONY: build
 build: deps ## Compile src/ to dist/
 	npx tsc -p tsconfig.build.json

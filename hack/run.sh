@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make run`: the operator in the foreground against a cluster. With KUBECONFIG pointing at a
+# reachable cluster it uses that one and starts nothing; otherwise it starts (or reuses) the
+# local control plane.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+KUBECTL="$ROOT/.local/bin/kubectl"
+
+if [ -n "${KUBECONFIG:-}" ] && "$KUBECTL" get --raw /readyz >/dev/null 2>&1; then
+  echo "using the cluster of KUBECONFIG=$KUBECONFIG"
+else
+  node "$ROOT/hack/cluster.ts" up >/dev/null
+  export KUBECONFIG="$ROOT/.local/kubeconfig"
+fi
+
+bash "$ROOT/hack/install.sh"
+
+cat <<TXT
+
+approval-operator is starting. In another terminal:
+
+  export KUBECONFIG=$KUBECONFIG
+  export PATH=$ROOT/.local/bin:\$PATH
+  kubectl apply -f $ROOT/config/samples/scenario-02-simple.yaml
+  kubectl get approvalrequests -w
+
+Samples for every scenario are in config/samples/. Stop with Ctrl-C.
+
+TXT
+exec node "$ROOT/src/main.ts" --kubeconfig "$KUBECONFIG" --webhook-port 0 "$@"

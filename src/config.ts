@@ -1,0 +1,97 @@
+// The operator's flags (SPEC §1). Every flag can also come from APPROVAL_<FLAG> in the
+// environment (`--smtp-url` ← APPROVAL_SMTP_URL); a flag given on the command line wins.
+// The result is validated against a JSON schema with ajv, so a bad value fails at start with
+// the flag named.
+import { parseArgs } from 'node:util';
+import { Ajv } from 'ajv';
+
+export interface OperatorConfig {
+  kubeconfig?: string;
+  namespace?: string;
+  metricsPort: number;
+  healthPort: number;
+  webhookPort: number;
+  webhookCertDir?: string;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  smtpUrl?: string;
+  mailFrom?: string;
+  workers: number;
+}
+
+const flags = {
+  kubeconfig: { type: 'string' },
+  namespace: { type: 'string' },
+  'metrics-port': { type: 'string', default: '8080' },
+  'health-port': { type: 'string', default: '8081' },
+  'webhook-port': { type: 'string', default: '9443' },
+  'webhook-cert-dir': { type: 'string' },
+  'leader-elect': { type: 'string', default: 'false' },
+  'leader-election-namespace': { type: 'string' },
+  'log-level': { type: 'string', default: 'info' },
+  'smtp-url': { type: 'string' },
+  'mail-from': { type: 'string' },
+  workers: { type: 'string', default: '4' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const schema = {
+  type: 'object',
+  properties: {
+    metricsPort: { type: 'integer', minimum: 0, maximum: 65535 },
+    healthPort: { type: 'integer', minimum: 0, maximum: 65535 },
+    webhookPort: { type: 'integer', minimum: 0, maximum: 65535 },
+    leaderElect: { type: 'boolean' },
+    logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
+    smtpUrl: { type: 'string', pattern: '^smtps?://' },
+    workers: { type: 'integer', minimum: 1, maximum: 64 },
+  },
+} as const;
+
+export const usage = `Usage: node dist/main.js [flags]   (each flag also from APPROVAL_<FLAG>, e.g. APPROVAL_SMTP_URL)
+  --kubeconfig PATH               kubeconfig (default: KUBECONFIG, in-cluster, ~/.kube/config)
+  --namespace NS                  watch one namespace (default: all)
+  --metrics-port N                /metrics (default 8080)
+  --health-port N                 /healthz and /readyz (default 8081)
+  --webhook-port N                admission webhooks over TLS (default 9443; 0 disables)
+  --webhook-cert-dir DIR          tls.crt and tls.key for the webhook server
+  --leader-elect true|false       elect a leader with a Lease (default false)
+  --leader-election-namespace NS  namespace of the Lease (default: the pod's namespace, else default)
+  --log-level LEVEL               trace|debug|info|warn|error (default info)
+  --smtp-url URL                  smtp://host:port for e-mail notifications
+  --mail-from ADDRESS             sender of e-mail notifications
+  --workers N                     reconcile workers per controller (default 4)`;
+
+const envName = (flag: string) => `APPROVAL_${flag.replace(/-/g, '_').toUpperCase()}`;
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, podNamespace?: string): OperatorConfig | 'help' {
+  const { values } = parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false });
+  if (values.help) return 'help';
+  const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
+  const value = (flag: keyof typeof flags & string): string | undefined => {
+    if (!given.has(flag) && env[envName(flag)] !== undefined) return env[envName(flag)];
+    return values[flag] as string | undefined;
+  };
+  const port = (flag: keyof typeof flags & string) => Number(value(flag));
+  const config: OperatorConfig = {
+    kubeconfig: value('kubeconfig'),
+    namespace: value('namespace') || undefined,
+    metricsPort: port('metrics-port'),
+    healthPort: port('health-port'),
+    webhookPort: port('webhook-port'),
+    webhookCertDir: value('webhook-cert-dir'),
+    leaderElect: value('leader-elect') === 'true',
+    leaderElectionNamespace: value('leader-election-namespace') ?? podNamespace ?? 'default',
+    logLevel: value('log-level') as OperatorConfig['logLevel'],
+    smtpUrl: value('smtp-url'),
+    mailFrom: value('mail-from'),
+    workers: port('workers'),
+  };
+  const validate = new Ajv({ allErrors: true }).compile(schema);
+  if (!validate(config)) {
+    const problems = (validate.errors ?? []).map((e) => `--${e.instancePath.slice(1).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${e.message}`);
+    throw new Error(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return config;
+}

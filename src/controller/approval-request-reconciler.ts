@@ -1,0 +1,133 @@
+// Reconciles an ApprovalRequest (SPEC §6): policy → effective strategy → evaluation of the votes;
+// System decisions for Auto, trusted teams and timeouts; the derived state written back when the
+// stored one disagrees; the Approval on grant; the status; and one report per state change.
+import type { Approval, ApprovalPolicy, ApprovalRequest } from '../api/types.ts';
+import { approvalRequestResource } from '../api/resources.ts';
+import { evaluate, parseDuration, type Evaluation, type State } from '../engine/index.ts';
+import type { Informer } from '../runtime/informer.ts';
+import type { KubeClient } from '../runtime/kube-client.ts';
+import type { ReconcileResult } from '../runtime/controller.ts';
+import type { Logger } from 'pino';
+import { ensureApproval } from './approval-builder.ts';
+import type { EventRecorder } from './event-recorder.ts';
+import { resolvePolicy, type Resolution } from './policy-resolver.ts';
+import { specDiffers, systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
+import { commonStatus, statusPatch } from './status.ts';
+import type { TransitionReporter } from './transition-reporter.ts';
+
+export interface RequestReconcilerDeps {
+  client: KubeClient;
+  log: Logger;
+  requests: Informer<ApprovalRequest>;
+  approvals: Informer<Approval>;
+  policies: Informer<ApprovalPolicy>;
+  events: EventRecorder;
+  reporter: TransitionReporter;
+  now?: () => Date;
+}
+
+const OPEN_STATES: readonly State[] = ['Pending', 'Semigranted'];
+
+export class ApprovalRequestReconciler {
+  private readonly deps: RequestReconcilerDeps;
+  private readonly now: () => Date;
+
+  constructor(deps: RequestReconcilerDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  reconcile = async (key: string): Promise<ReconcileResult | void> => {
+    const request = this.deps.requests.cache.get(key);
+    if (!request || request.metadata.deletionTimestamp) return;
+    const namespace = request.metadata.namespace ?? '';
+    const now = this.now();
+    const resolution = resolvePolicy(this.deps.policies.cache.list(), namespace, request.spec);
+    // A trusted requester team is granted like Auto, whatever the policy's strategy (seed 003).
+    const strategy = resolution.trusted ? 'Auto' : resolution.strategy;
+    const evaluation = evaluate({
+      kind: 'ApprovalRequest',
+      strategy,
+      stages: resolution.stages,
+      initialState: 'Pending',
+      decisions: request.spec.decisions ?? [],
+    });
+    const expiresAt = this.expiryOf(request, resolution);
+
+    const system = this.systemDecisionFor(request, evaluation, resolution, expiresAt, now);
+    if (system) {
+      const decisions = [...evaluation.decisions, system];
+      const after = evaluate({ kind: 'ApprovalRequest', strategy, stages: resolution.stages, initialState: 'Pending', decisions });
+      await writeSpec(this.deps.client, approvalRequestResource, request, { state: after.state, decisions: after.decisions });
+      return;
+    }
+    if (specDiffers(request.spec, evaluation)) {
+      await this.correctSpec(request, evaluation);
+      return;
+    }
+
+    const approval = evaluation.state === 'Granted' ? await ensureApproval(this.deps.client, this.deps.approvals, request) : undefined;
+    const desired = {
+      ...commonStatus({
+        evaluation,
+        strategy,
+        policyRef: resolution.policy?.metadata.name,
+        generation: request.metadata.generation,
+        previousConditions: request.status?.conditions,
+        now,
+      }),
+      expiresAt: expiresAt && OPEN_STATES.includes(evaluation.state) ? expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined,
+      approval: approval ?? request.status?.approval,
+    };
+    const previousState = request.status?.lastState as State | undefined;
+    if (previousState !== evaluation.state) await this.reportTransition(request, previousState, evaluation, strategy);
+    const patch = statusPatch(request.status as Record<string, unknown> | undefined, desired);
+    if (patch) await writeStatus(this.deps.client, approvalRequestResource, request, patch);
+
+    if (expiresAt && OPEN_STATES.includes(evaluation.state)) return { requeueAfterMs: Math.max(0, expiresAt.getTime() - now.getTime()) + 10 };
+  };
+
+  /** The request's own timeout wins over the policy's; none means it never expires. */
+  private expiryOf(request: ApprovalRequest, resolution: Resolution): Date | undefined {
+    const timeout = request.spec.timeout ?? resolution.policy?.spec.timeout;
+    const created = Date.parse(request.metadata.creationTimestamp ?? '');
+    if (!timeout || Number.isNaN(created)) return undefined;
+    return new Date(created + parseDuration(timeout));
+  }
+
+  private systemDecisionFor(request: ApprovalRequest, evaluation: Evaluation, resolution: Resolution, expiresAt: Date | undefined, now: Date) {
+    if (!OPEN_STATES.includes(evaluation.state)) return undefined;
+    if (resolution.trusted) {
+      const team = request.spec.requester.teamName;
+      return systemDecision('Granted', `auto-approved: team ${team} is trusted by policy ${resolution.policy?.metadata.name}`, now);
+    }
+    if (resolution.strategy === 'Auto') return systemDecision('Granted', 'auto-approved: strategy Auto', now);
+    if (expiresAt && now >= expiresAt) return systemDecision('Expired', `expired: no decision within ${request.spec.timeout ?? resolution.policy?.spec.timeout}`, now);
+    return undefined;
+  }
+
+  private async correctSpec(request: ApprovalRequest, evaluation: Evaluation): Promise<void> {
+    await writeSpec(this.deps.client, approvalRequestResource, request, { state: evaluation.state, decisions: evaluation.decisions });
+    await this.deps.events.record(request, {
+      reason: 'StateCorrected',
+      type: 'Warning',
+      note: `spec.state ${request.spec.state} is not what the decisions give; set to ${evaluation.state}`,
+      occurrence: request.metadata.resourceVersion ?? '',
+    });
+  }
+
+  private async reportTransition(request: ApprovalRequest, from: State | undefined, evaluation: Evaluation, strategy: string): Promise<void> {
+    const last = evaluation.decisions.at(-1);
+    await this.deps.reporter.report({
+      kind: 'ApprovalRequest',
+      object: request,
+      strategy,
+      action: request.spec.action ?? 'unknown',
+      from,
+      to: evaluation.state,
+      actor: from === undefined || !last ? (request.metadata.annotations?.['approval.cp.ei.telekom.de/requested-by'] ?? 'unknown') : last.name,
+      comment: last?.comment,
+      occurrence: evaluation.decisions.length,
+    });
+  }
+}

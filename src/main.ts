@@ -1,0 +1,57 @@
+// The operator process: `node dist/main.js` (or `node src/main.ts` in development).
+import { existsSync, readFileSync } from 'node:fs';
+import { parseConfig, usage } from './config.ts';
+import { createOperator } from './operator.ts';
+import { KubeClient } from './runtime/kube-client.ts';
+import { createLogger } from './runtime/logger.ts';
+
+const serviceAccountNamespace = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+async function main(): Promise<void> {
+  const podNamespace = existsSync(serviceAccountNamespace) ? readFileSync(serviceAccountNamespace, 'utf8').trim() : undefined;
+  const config = parseConfig(process.argv.slice(2), process.env, podNamespace);
+  if (config === 'help') {
+    console.error(usage);
+    return;
+  }
+  const log = createLogger(config.logLevel);
+  const client = KubeClient.fromKubeconfig(config.kubeconfig);
+  log.info({ server: client.server, namespace: config.namespace ?? '(all)', leaderElect: config.leaderElect }, 'starting approval-operator');
+  if (config.webhookPort !== 0) log.warn({ webhookPort: config.webhookPort }, 'admission webhooks are not served by this build yet; decisions are checked by the controller only');
+  const operator = createOperator({
+    client,
+    log,
+    namespace: config.namespace,
+    healthPort: config.healthPort,
+    metricsPort: config.metricsPort,
+    workers: config.workers,
+    leaderElection: config.leaderElect ? { namespace: config.leaderElectionNamespace } : undefined,
+  });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    operator.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err: String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  await operator.start();
+  await operator.finished;
+  if (!stopping) {
+    // Leadership lost: exit so a fresh process campaigns again with clean caches.
+    log.error('leadership lost; exiting');
+    process.exit(1);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

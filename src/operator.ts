@@ -1,0 +1,102 @@
+// Assembles the operator: shared informers, both reconcilers, leader election and endpoints.
+// main.ts calls this; the integration tests call it too, so they run the real wiring.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Approval, ApprovalPolicy, ApprovalRequest } from './api/types.ts';
+import { approvalPolicyResource, approvalRequestResource, approvalResource } from './api/resources.ts';
+import { ApprovalReconciler } from './controller/approval-reconciler.ts';
+import { ApprovalRequestReconciler } from './controller/approval-request-reconciler.ts';
+import { EventRecorder } from './controller/event-recorder.ts';
+import { ApprovalMetrics } from './controller/metrics.ts';
+import { TransitionReporter } from './controller/transition-reporter.ts';
+import { LoggingNotifier, type Notifier } from './notify/notifier.ts';
+import { Controller } from './runtime/controller.ts';
+import type { KubeClient } from './runtime/kube-client.ts';
+import { Manager } from './runtime/manager.ts';
+import { objectKey } from './runtime/resource.ts';
+
+export interface OperatorOptions {
+  client: KubeClient;
+  log: Logger;
+  namespace?: string;
+  identity?: string;
+  leaderElection?: { namespace: string; name?: string };
+  healthPort?: number;
+  metricsPort?: number;
+  workers?: number;
+  notifier?: Notifier;
+  now?: () => Date;
+}
+
+export function createOperator(options: OperatorOptions): Manager {
+  const identity = options.identity ?? `${hostname()}-${process.pid}`;
+  const manager = new Manager({
+    client: options.client,
+    log: options.log,
+    namespace: options.namespace,
+    healthPort: options.healthPort,
+    metricsPort: options.metricsPort,
+    leaderElection: options.leaderElection && {
+      namespace: options.leaderElection.namespace,
+      name: options.leaderElection.name ?? 'approval-operator',
+      identity,
+    },
+  });
+  const requests = manager.informer<ApprovalRequest>(approvalRequestResource);
+  const approvals = manager.informer<Approval>(approvalResource);
+  const policies = manager.informer<ApprovalPolicy>(approvalPolicyResource);
+  const metrics = new ApprovalMetrics(manager.metrics.registry);
+  const events = new EventRecorder(options.client, identity, options.log);
+  const notifier = options.notifier ?? new LoggingNotifier(options.log);
+  const reporter = new TransitionReporter({ log: options.log, events, notifier, metrics });
+  const workers = options.workers ?? 4;
+
+  const requestController = new Controller({
+    name: 'approvalrequest',
+    workers,
+    log: options.log,
+    metrics: manager.metrics,
+    reconcile: new ApprovalRequestReconciler({ client: options.client, log: options.log, requests, approvals, policies, events, reporter, now: options.now }).reconcile,
+  });
+  requestController.watch(requests);
+  // An Approval changed or vanished: its request may need to (re)create or re-link it.
+  requestController.watch(approvals, ({ object }) => {
+    const ref = object.spec.approvedRequest;
+    return ref ? [`${ref.namespace}/${ref.name}`] : [];
+  });
+  // A policy changed: every request may have a different effective strategy now.
+  requestController.watch(policies, ({ type }) => (type === 'RESYNC' ? [] : requests.cache.keys()));
+  requests.addHandler(({ type, object }) => {
+    const state = object.status?.lastState ?? object.spec.state;
+    if (type !== 'DELETED' || (state !== 'Pending' && state !== 'Semigranted')) return;
+    const { namespace = '', name, uid = '' } = object.metadata;
+    void notifier.withdrawn({ kind: 'ApprovalRequest', namespace, name, uid, action: object.spec.action ?? 'unknown', from: state, actor: 'unknown' });
+  });
+
+  const approvalController = new Controller({
+    name: 'approval',
+    workers,
+    log: options.log,
+    metrics: manager.metrics,
+    reconcile: new ApprovalReconciler({ client: options.client, log: options.log, approvals, policies, events, reporter, now: options.now }).reconcile,
+  });
+  approvalController.watch(approvals);
+  approvalController.watch(policies, ({ type }) => (type === 'RESYNC' ? [] : approvals.cache.keys()));
+
+  manager.addController(requestController);
+  manager.addController(approvalController);
+  countObjectsByState(requests, approvals, metrics);
+  return manager;
+}
+
+/** Keeps the by-state gauge current from the caches (no API calls). */
+function countObjectsByState(requests: { cache: { list(): ApprovalRequest[] } }, approvals: { cache: { list(): Approval[] } }, metrics: ApprovalMetrics): void {
+  const timer = setInterval(() => {
+    metrics.requestsByState.reset();
+    for (const r of requests.cache.list()) metrics.requestsByState.inc({ kind: 'ApprovalRequest', state: r.spec.state ?? 'Pending' });
+    for (const a of approvals.cache.list()) metrics.requestsByState.inc({ kind: 'Approval', state: a.spec.state ?? 'Pending' });
+  }, 15_000);
+  timer.unref();
+}
+
+export { objectKey };
