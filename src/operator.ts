@@ -13,7 +13,6 @@ import { LoggingNotifier, type Notifier } from './notify/notifier.ts';
 import { Controller } from './runtime/controller.ts';
 import type { KubeClient } from './runtime/kube-client.ts';
 import { Manager } from './runtime/manager.ts';
-import { objectKey } from './runtime/resource.ts';
 
 export interface OperatorOptions {
   client: KubeClient;
@@ -98,5 +97,3 @@ function countObjectsByState(requests: { cache: { list(): ApprovalRequest[] } },
   }, 15_000);
   timer.unref();
 }
-
-export { objectKey };

@@ -61,7 +61,7 @@ export async function ensureApproval(client: KubeClient, approvals: Informer<App
   const namespace = request.metadata.namespace ?? '';
   const name = approvalNameFor(request);
   const existing = approvals.cache.get(`${namespace}/${name}`);
-  if (existing?.spec.approvedRequest?.uid === request.metadata.uid) {
+  if (existing && existing.spec.approvedRequest?.uid === request.metadata.uid) {
     return { name, namespace, uid: existing.metadata.uid };
   }
   const desired = desiredApproval(request, name);

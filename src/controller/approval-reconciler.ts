@@ -13,7 +13,7 @@ import { objectPath } from '../runtime/resource.ts';
 import { formatBaseline, parseBaseline } from './approval-builder.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { resolvePolicy } from './policy-resolver.ts';
-import { specDiffers, systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
+import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
 import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
 
@@ -58,13 +58,12 @@ export class ApprovalReconciler {
 
     if (expiresAt && now >= expiresAt && (evaluation.state === 'Granted' || evaluation.state === 'Suspended')) {
       const expire = systemDecision('Expired', `expired: granted for ${resolution.policy?.spec.grantValidity}`, now);
-      const after = evaluateOwn([...evaluation.decisions, expire]);
-      await writeSpec(this.deps.client, approvalResource, approval, { state: after.state, decisions: [...history, ...after.decisions] });
+      const after = evaluateOwn([...decisions.slice(baseline.count), expire]);
+      await writeSpec(this.deps.client, approvalResource, approval, { state: after.state, decisions: [...decisions, expire] });
       return;
     }
-    const derived = { state: evaluation.state, decisions: [...history, ...evaluation.decisions] };
-    if (specDiffers(approval.spec, derived)) {
-      await writeSpec(this.deps.client, approvalResource, approval, derived);
+    if (approval.spec.state !== evaluation.state) {
+      await writeSpec(this.deps.client, approvalResource, approval, { state: evaluation.state });
       await this.deps.events.record(approval, {
         reason: 'StateCorrected',
         type: 'Warning',

@@ -2,7 +2,7 @@
 // System decisions for Auto, trusted teams and timeouts; the derived state written back when the
 // stored one disagrees; the Approval on grant; the status; and one report per state change.
 import type { Approval, ApprovalPolicy, ApprovalRequest } from '../api/types.ts';
-import { approvalRequestResource } from '../api/resources.ts';
+import { REQUESTED_BY_ANNOTATION, approvalRequestResource } from '../api/resources.ts';
 import { evaluate, parseDuration, type Evaluation, type State } from '../engine/index.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { KubeClient } from '../runtime/kube-client.ts';
@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { ensureApproval } from './approval-builder.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { resolvePolicy, type Resolution } from './policy-resolver.ts';
-import { specDiffers, systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
+import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
 import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
 
@@ -56,12 +56,12 @@ export class ApprovalRequestReconciler {
 
     const system = this.systemDecisionFor(request, evaluation, resolution, expiresAt, now);
     if (system) {
-      const decisions = [...evaluation.decisions, system];
+      const decisions = [...(request.spec.decisions ?? []), system];
       const after = evaluate({ kind: 'ApprovalRequest', strategy, stages: resolution.stages, initialState: 'Pending', decisions });
-      await writeSpec(this.deps.client, approvalRequestResource, request, { state: after.state, decisions: after.decisions });
+      await writeSpec(this.deps.client, approvalRequestResource, request, { state: after.state, decisions });
       return;
     }
-    if (specDiffers(request.spec, evaluation)) {
+    if (request.spec.state !== evaluation.state) {
       await this.correctSpec(request, evaluation);
       return;
     }
@@ -107,7 +107,7 @@ export class ApprovalRequestReconciler {
   }
 
   private async correctSpec(request: ApprovalRequest, evaluation: Evaluation): Promise<void> {
-    await writeSpec(this.deps.client, approvalRequestResource, request, { state: evaluation.state, decisions: evaluation.decisions });
+    await writeSpec(this.deps.client, approvalRequestResource, request, { state: evaluation.state });
     await this.deps.events.record(request, {
       reason: 'StateCorrected',
       type: 'Warning',
@@ -125,7 +125,7 @@ export class ApprovalRequestReconciler {
       action: request.spec.action ?? 'unknown',
       from,
       to: evaluation.state,
-      actor: from === undefined || !last ? (request.metadata.annotations?.['approval.cp.ei.telekom.de/requested-by'] ?? 'unknown') : last.name,
+      actor: from === undefined || !last ? (request.metadata.annotations?.[REQUESTED_BY_ANNOTATION] ?? 'unknown') : last.name,
       comment: last?.comment,
       occurrence: evaluation.decisions.length,
     });

@@ -93,11 +93,14 @@ describe('acceptance scenarios (controller)', () => {
     await waitForState('orders-write-foureyes', 'Pending');
     await vote('ar', 'orders-write-foureyes', 'alice', 'Granted');
     const semi = await waitForState('orders-write-foureyes', 'Semigranted');
-    assert.equal(semi.spec.decisions?.[0]?.resultingState, 'Semigranted', "the first approval's resultingState is what it produced");
     assert.equal(semi.status?.stages?.[0]?.approvals, 1);
     await vote('ar', 'orders-write-foureyes', 'alice', 'Granted');
-    await eventually('the repeated vote to be processed', async () => (await getRequest('orders-write-foureyes')).spec.decisions?.[1]?.resultingState === 'Semigranted');
-    const stillSemi = await waitForState('orders-write-foureyes', 'Semigranted');
+    const stillSemi = await eventually('the repeated vote to be processed', async () => {
+      const request = await getRequest('orders-write-foureyes');
+      return request.status?.observedGeneration === request.metadata.generation ? request : undefined;
+    });
+    assert.equal(stillSemi.spec.state, 'Semigranted');
+    assert.equal(stillSemi.status?.lastState, 'Semigranted');
     assert.equal(stillSemi.status?.stages?.[0]?.approvals, 1, 'the same person counts once');
     await vote('ar', 'orders-write-foureyes', 'bob', 'Granted');
     const granted = await waitForState('orders-write-foureyes', 'Granted');
@@ -206,10 +209,14 @@ describe('acceptance scenarios (controller)', () => {
     const rejected = await waitForState('seed-rejected', 'Rejected');
     // Seed table: Simple Allow Rejected→Granted is available after a rejection.
     assert.deepEqual(rejected.status?.availableTransitions?.map((tr) => `${tr.action}->${tr.to}`), ['Allow->Granted']);
-    // A state the decisions do not justify is corrected back (no webhook yet).
-    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: manifest('seed-unjustified', 'Simple', 'Granted', []) });
-    await waitForState('seed-unjustified', 'Pending');
+    // A decided state without any decision is refused at apply time (CEL)…
+    const unjustified = await kubectl(['-n', ns, 'apply', '-f', '-'], { input: manifest('seed-unjustified', 'Simple', 'Granted', []) });
+    assert.notEqual(unjustified.code, 0);
+    assert.match(unjustified.stderr, /spec\.state: Invalid value: .*a state other than Pending needs a decision that leads to it/);
+    // …and a state the decisions do not give is corrected by the controller (no webhook yet).
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: manifest('seed-mismatch', 'Simple', 'Rejected', [{ name: 'carol', resultingState: 'Granted' }]) });
+    await waitForState('seed-mismatch', 'Granted');
     const events = await client.get<{ items: Array<{ reason: string; regarding: { name: string } }> }>(collectionPath(core.event, ns));
-    assert.ok(events.items.some((e) => e.reason === 'StateCorrected' && e.regarding.name === 'seed-unjustified'));
+    assert.ok(events.items.some((e) => e.reason === 'StateCorrected' && e.regarding.name === 'seed-mismatch'));
   });
 });

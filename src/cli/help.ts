@@ -1,0 +1,164 @@
+// The usage text of `kubectl approval` and of each of its commands.
+import type { Command } from './args.ts';
+
+const CONNECTION_FLAGS = `Connection flags (as for kubectl):
+  -n, --namespace NS      namespace of the object (default: the context's namespace, else "default")
+      --kubeconfig PATH   kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
+      --context NAME      kubeconfig context to use
+      --as USER           act as another user (impersonation)
+      --as-group GROUP    act as a member of GROUP (repeatable; needs --as)
+  -h, --help              show this help`;
+
+const ROOT = `kubectl approval - decide approval requests and manage the resulting approvals
+(approval.cp.ei.telekom.de: ApprovalRequest "ar", Approval "apv")
+
+Usage:
+  kubectl approval COMMAND [NAME] [flags]
+
+Commands:
+  list        List approval requests (approvals with --approval)
+  describe    Show requester, reason, stages, votes and the transitions allowed next
+  approve     Vote to approve (Allow)
+  reject      Vote to reject (Deny)
+  suspend     Suspend a granted Approval
+  resume      Resume a suspended Approval
+
+NAME is an ApprovalRequest by default; write apv/NAME (or approval/NAME, or pass --approval)
+for an Approval, and ar/NAME to be explicit about a request. Your vote is recorded under the
+user name the API server knows you by; the server decides whether it counts.
+
+Examples:
+  # What is waiting for me (requests I filed, or that my teams decide)?
+  kubectl approval list --pending --mine -A
+
+  # Read a request before deciding it
+  kubectl approval describe orders-read -n shop
+
+  # Approve it with a comment
+  kubectl approval approve orders-read -n shop -m "fine for read access"
+
+  # Suspend the grant (the Approval) for a while, then resume it
+  kubectl approval suspend apv/apisubscription--shop-frontend--orders-read -n shop -m "incident 4711"
+  kubectl approval resume apv/apisubscription--shop-frontend--orders-read -n shop
+
+${CONNECTION_FLAGS}
+
+Use "kubectl approval COMMAND --help" for more about a command.`;
+
+const VOTE_NOTES = `The decision is appended to spec.decisions with a JSON patch guarded by the object's
+resourceVersion (re-read and retried on a conflict); the API server stamps the time and derives
+the state. The command exits 1 when the action is not available from the current state or the
+server refuses the vote, and prints why.`;
+
+const COMMAND_HELP: Record<Command, string> = {
+  list: `List approval requests, or approvals with --approval.
+
+Usage:
+  kubectl approval list [ar|apv] [--pending] [--mine] [-A] [flags]
+
+Flags:
+      --pending           only requests still open (state Pending or Semigranted)
+      --mine              only those you filed (requested-by annotation) or that one of your
+                          teams decides (you are in group "team:<decider team>")
+  -A, --all-namespaces    list across all namespaces
+      --approval          list Approvals (the grants) instead of ApprovalRequests
+
+Examples:
+  # Open requests in the current namespace
+  kubectl approval list --pending
+
+  # Everything I filed or have to decide, in every namespace
+  kubectl approval list --mine -A
+
+  # The grants in namespace shop, with their expiry
+  kubectl approval list --approval -n shop
+
+${CONNECTION_FLAGS}`,
+
+  describe: `Show one request or approval: requester (team, e-mail, reason), decider, target, action,
+strategy (and the effective one a policy chose), stage progress, votes, the transitions
+allowed next, conditions and the linked Approval.
+
+Usage:
+  kubectl approval describe NAME [flags]
+
+Flags:
+      --approval          NAME is an Approval (same as apv/NAME)
+
+Examples:
+  kubectl approval describe orders-read -n shop
+  kubectl approval describe apv/apisubscription--shop-frontend--orders-read -n shop
+
+${CONNECTION_FLAGS}`,
+
+  approve: `Vote to approve a request (Allow), or to grant an Approval again.
+
+Usage:
+  kubectl approval approve NAME [-m COMMENT] [flags]
+
+Flags:
+  -m, --message TEXT      comment stored with your vote
+      --approval          NAME is an Approval (same as apv/NAME)
+
+Examples:
+  kubectl approval approve orders-read -n shop -m "fine for read access"
+  kubectl approval approve ar/orders-read --context prod
+
+${VOTE_NOTES}
+
+${CONNECTION_FLAGS}`,
+
+  reject: `Vote to reject a request (Deny), or to revoke an Approval.
+
+Usage:
+  kubectl approval reject NAME [-m COMMENT] [flags]
+
+Flags:
+  -m, --message TEXT      comment stored with your vote (say why)
+      --approval          NAME is an Approval (same as apv/NAME)
+
+Examples:
+  kubectl approval reject orders-write -n shop -m "write access needs a data-protection review"
+  kubectl approval reject apv/apisubscription--shop-frontend--orders-read -n shop -m "contract ended"
+
+${VOTE_NOTES}
+
+${CONNECTION_FLAGS}`,
+
+  suspend: `Suspend a granted Approval (requests cannot be suspended).
+
+Usage:
+  kubectl approval suspend apv/NAME [-m COMMENT] [flags]
+
+Flags:
+  -m, --message TEXT      comment stored with the decision
+      --approval          NAME is an Approval (same as apv/NAME)
+
+Examples:
+  kubectl approval suspend apv/apisubscription--shop-frontend--orders-read -n shop -m "incident 4711"
+  kubectl approval suspend --approval apisubscription--shop-frontend--orders-read -n shop
+
+${VOTE_NOTES}
+
+${CONNECTION_FLAGS}`,
+
+  resume: `Resume a suspended Approval (it becomes Granted again).
+
+Usage:
+  kubectl approval resume apv/NAME [-m COMMENT] [flags]
+
+Flags:
+  -m, --message TEXT      comment stored with the decision
+      --approval          NAME is an Approval (same as apv/NAME)
+
+Examples:
+  kubectl approval resume apv/apisubscription--shop-frontend--orders-read -n shop -m "incident closed"
+
+${VOTE_NOTES}
+
+${CONNECTION_FLAGS}`,
+};
+
+export function usage(topic?: Command): string {
+  return `${topic ? COMMAND_HELP[topic] : ROOT}\n`;
+}

@@ -1,0 +1,23 @@
+// The decision engine: pure functions shared by the controller, the admission webhook and the CLI.
+export type {
+  Action,
+  Approvers,
+  Decision,
+  Evaluation,
+  EvaluationInput,
+  IgnoredDecision,
+  StageProgress,
+  StageSpec,
+  State,
+  Strategy,
+  SubjectKind,
+  Transition,
+  TransitionRule,
+} from './types.ts';
+export { ACTIONS, STATES, STRATEGIES, SUBJECT_KINDS, SYSTEM_DECIDER } from './types.ts';
+export { availableTransitions, findRule, transitionTable } from './transitions.ts';
+export { evaluate } from './evaluate.ts';
+export { CONDITION_TYPES, conditionsFor, type Condition } from './conditions.ts';
+export { effectiveStrategy, policyMatches, selectPolicy, type EffectiveStrategy, type PolicyLike, type RequestFacts } from './policy.ts';
+export { parseDuration } from './duration.ts';
+export { DEFAULT_TEAM_GROUP_PREFIX, grantsWithoutVotes, isEligible, requiredApprovals, resolveStages, type Voter } from './stages.ts';

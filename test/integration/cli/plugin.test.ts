@@ -1,0 +1,217 @@
+// The kubectl plugin against the real API server, run as a person would run it: a subprocess of
+// `node src/cli/main.ts` (and once through the real kubectl's plugin lookup), impersonating a
+// decider with --as/--as-group. The operator runs in-process and derives the state from the votes.
+// Set APPROVAL_CLI_TRANSCRIPT=<file> to record every command and its output (docs/cli.md uses it).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { repoRoot } from '../../../hack/control-plane.ts';
+import { approvalRequestResource, approvalResource } from '../../../src/api/resources.ts';
+import type { Approval, ApprovalRequest } from '../../../src/api/types.ts';
+import type { KubeClient } from '../../../src/runtime/kube-client.ts';
+import { objectPath } from '../../../src/runtime/resource.ts';
+import { adminClient, createNamespace, eventually, kubeconfigPath } from '../../support/cluster.ts';
+import { installCrds, kubectlOk } from '../../support/kubectl.ts';
+import { startOperator, type RunningOperator } from '../../support/operator.ts';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function spawnRun(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const REQUEST = 'orders-read';
+const APPROVAL = 'apisubscription--shop-frontend--orders-read';
+
+describe('kubectl approval (plugin)', () => {
+  let client: KubeClient;
+  let operator: RunningOperator;
+  let ns: string;
+
+  /** `kubectl approval ARGS -n NS` as `user` (with the decider team's group unless told otherwise). */
+  async function plugin(args: string[], user = 'alice', groups = ['team:orders']): Promise<Run> {
+    const identity = [...(user ? ['--as', user] : []), ...groups.flatMap((g) => ['--as-group', g])];
+    const result = await spawnRun(process.execPath, [join(repoRoot, 'src', 'cli', 'main.ts'), ...args, '-n', ns, '--kubeconfig', kubeconfigPath(), ...identity]);
+    const transcript = process.env.APPROVAL_CLI_TRANSCRIPT;
+    if (transcript) {
+      const shown = ['kubectl', 'approval', ...args.map((a) => (/\s/.test(a) ? `"${a}"` : a)), '-n', ns, ...identity].join(' ');
+      appendFileSync(transcript, `$ ${shown}\n${result.stdout}${result.stderr}[exit ${result.code}]\n\n`);
+    }
+    return result;
+  }
+
+  const getRequest = () => client.get<ApprovalRequest>(objectPath(approvalRequestResource, ns, REQUEST));
+  const getApproval = () => client.get<Approval>(objectPath(approvalResource, ns, APPROVAL));
+
+  before(async () => {
+    client = adminClient();
+    await installCrds();
+    ns = await createNamespace(client, 'cli');
+    // Deciders may read and patch requests and approvals here (no admission webhook in this test).
+    await client.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, {
+      metadata: { name: 'deciders' },
+      rules: [{ apiGroups: ['approval.cp.ei.telekom.de'], resources: ['approvalrequests', 'approvals'], verbs: ['get', 'list', 'watch', 'patch'] }],
+    });
+    await client.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
+      metadata: { name: 'deciders' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'deciders' },
+      subjects: [
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'team:orders' },
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob' },
+      ],
+    });
+    operator = await startOperator();
+    const request = {
+      apiVersion: 'approval.cp.ei.telekom.de/v1',
+      kind: 'ApprovalRequest',
+      metadata: { name: REQUEST },
+      spec: {
+        action: 'subscribe',
+        strategy: 'Simple',
+        requester: {
+          teamName: 'shop',
+          teamEmail: 'shop@example.com',
+          reason: 'The shop frontend needs to **read orders** (ticket SHOP-42).',
+          applicationRef: { name: 'shop-frontend', namespace: 'default' },
+        },
+        decider: { teamName: 'orders', teamEmail: 'orders@example.com' },
+        target: { apiVersion: 'api.cp.ei.telekom.de/v1', kind: 'ApiSubscription', name: 'shop-frontend--orders-read', namespace: 'default' },
+        decisions: [],
+      },
+    };
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: JSON.stringify(request) });
+    await eventually('the operator to publish the request status', async () => (await getRequest()).status?.lastState === 'Pending');
+  });
+
+  after(async () => {
+    await operator?.stop();
+    await client?.close();
+  });
+
+  it('lists the pending request', async () => {
+    const result = await plugin(['list', '--pending']);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^NAME\s+STATE\s+STRATEGY\s+REQUESTER\s+DECIDER\s+AGE$/);
+    assert.match(lines[1]!, new RegExp(`^${REQUEST}\\s+Pending\\s+Simple\\s+shop\\s+orders\\s+\\d+s$`));
+  });
+
+  it('lists with --mine what the caller decides, and nothing for others', async () => {
+    const mine = await plugin(['list', '--mine']);
+    assert.equal(mine.code, 0, mine.stderr);
+    assert.match(mine.stdout, new RegExp(`^${REQUEST}\\s+Pending`, 'm'));
+    const other = await plugin(['list', '--mine'], 'bob', ['team:shop-admins']);
+    assert.equal(other.code, 0, other.stderr);
+    assert.equal(other.stdout, '');
+    assert.equal(other.stderr, `No resources found in ${ns} namespace.\n`);
+  });
+
+  it('describes the request before the vote', async () => {
+    const result = await plugin(['describe', REQUEST]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`^Name:\\s+${REQUEST}$`, 'm'));
+    assert.match(result.stdout, /^State:\s+Pending$/m);
+    assert.match(result.stdout, /^ {2}Team:\s+shop <shop@example\.com>$/m);
+    assert.match(result.stdout, /^ {2}Reason:\s+The shop frontend needs to \*\*read orders\*\* \(ticket SHOP-42\)\.$/m);
+    assert.match(result.stdout, /^Target:\s+ApiSubscription default\/shop-frontend--orders-read$/m);
+    assert.match(result.stdout, /^ {2}approve\s+→ Granted$/m);
+    assert.match(result.stdout, /^ {2}reject\s+→ Rejected$/m);
+    assert.match(result.stdout, /^Votes:\s+<none>$/m);
+  });
+
+  it('approves: records alice\'s decision and reports Granted', async () => {
+    const result = await plugin(['approve', REQUEST, '-m', 'ok']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`^approvalrequest/${REQUEST} approved by alice: Pending → Granted$`, 'm'));
+    const request = await eventually('the request to be Granted', async () => {
+      const current = await getRequest();
+      return current.spec.state === 'Granted' && current.status?.lastState === 'Granted' ? current : undefined;
+    });
+    assert.equal(request.spec.decisions.length, 1);
+    assert.deepEqual({ name: request.spec.decisions[0]?.name, comment: request.spec.decisions[0]?.comment }, { name: 'alice', comment: 'ok' });
+  });
+
+  it('refuses to reject the Granted request, with a clear message', async () => {
+    const before = await getRequest();
+    const result = await plugin(['reject', REQUEST, '-m', 'changed my mind']);
+    assert.notEqual(result.code, 0);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, new RegExp(`^error: cannot reject approvalrequest/${REQUEST}: it is Granted`));
+    const after = await getRequest();
+    assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion, 'nothing was written');
+  });
+
+  it('describes the decided request with the vote and the linked Approval', async () => {
+    await eventually('the Approval link', async () => (await getRequest()).status?.approval?.name === APPROVAL);
+    const result = await plugin(['describe', `ar/${REQUEST}`]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^State:\s+Granted$/m);
+    assert.match(result.stdout, /^ {2}alice\s+Granted\s+\S+Z \(\d+s ago\)\s+ok$/m);
+    assert.match(result.stdout, /^Available transitions:\s+<none>$/m);
+    assert.match(result.stdout, /^ {2}Approved\s+True\s+Granted\b/m);
+    assert.match(result.stdout, new RegExp(`^Approval:\\s+approval/${APPROVAL}$`, 'm'));
+    const pending = await plugin(['list', '--pending']);
+    assert.equal(pending.code, 0, pending.stderr);
+    assert.equal(pending.stdout, '');
+  });
+
+  it('suspends and resumes the Approval', async () => {
+    await eventually('the Approval to be Granted', async () => (await getApproval()).status?.lastState === 'Granted');
+    const list = await plugin(['list', '--approval']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^NAME\s+STATE\s+STRATEGY\s+REQUESTER\s+DECIDER\s+EXPIRES\s+AGE$/m);
+    assert.match(list.stdout, new RegExp(`^${APPROVAL}\\s+Granted\\s+Simple\\s+shop\\s+orders\\s+<none>\\s+\\d+s$`, 'm'));
+
+    const requestSuspend = await plugin(['suspend', REQUEST]);
+    assert.equal(requestSuspend.code, 1);
+    assert.match(requestSuspend.stderr, new RegExp(`try: kubectl approval suspend apv/${APPROVAL}`));
+
+    const suspend = await plugin(['suspend', `apv/${APPROVAL}`, '-m', 'incident 4711']);
+    assert.equal(suspend.code, 0, suspend.stderr);
+    assert.match(suspend.stdout, new RegExp(`^approval/${APPROVAL} suspended by alice: Granted → Suspended$`, 'm'));
+    const resume = await plugin(['resume', '--approval', APPROVAL]);
+    assert.equal(resume.code, 0, resume.stderr);
+    assert.match(resume.stdout, new RegExp(`^approval/${APPROVAL} resumed by alice: Suspended → Granted$`, 'm'));
+    const approval = await getApproval();
+    assert.deepEqual(approval.spec.decisions.slice(-2).map((d) => [d.name, d.resultingState, d.comment]),
+      [['alice', 'Suspended', 'incident 4711'], ['alice', 'Granted', undefined]]);
+  });
+
+  it('passes the server\'s refusals and errors on', async () => {
+    const forbidden = await plugin(['approve', REQUEST], 'mallory', []);
+    assert.equal(forbidden.code, 1);
+    assert.match(forbidden.stderr, /^Error from server \(Forbidden\): approvalrequests\.approval\.cp\.ei\.telekom\.de "orders-read" is forbidden: User "mallory" cannot get resource/);
+    const missing = await plugin(['describe', 'nope']);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'Error from server (NotFound): approvalrequests.approval.cp.ei.telekom.de "nope" not found\n');
+  });
+
+  it('is found by the real kubectl as a plugin on PATH', async () => {
+    const kubectlBin = join(repoRoot, '.local', 'bin', 'kubectl');
+    const env = { ...process.env, PATH: `${join(repoRoot, 'bin')}:${process.env.PATH ?? ''}` };
+    const help = await spawnRun(kubectlBin, ['approval', '--help'], env);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^Usage:\n {2}kubectl approval COMMAND \[NAME\] \[flags\]$/m);
+    assert.match(help.stdout, /^ {2}approve {4}Vote to approve \(Allow\)$/m);
+    const plugins = await spawnRun(kubectlBin, ['plugin', 'list'], env);
+    assert.match(plugins.stdout, /bin\/kubectl-approval$/m);
+    // And it works through kubectl, too.
+    const list = await spawnRun(kubectlBin, ['approval', 'list', '-n', ns, '--kubeconfig', kubeconfigPath()], env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`^${REQUEST}\\s+Granted\\s+Simple`, 'm'));
+  });
+});

@@ -1,0 +1,136 @@
+// Command-line parsing of kubectl-approval: commands, targets, kubectl's connection flags, mistakes.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { UsageError, parseInvocation, parseTarget } from '../../../src/cli/args.ts';
+import { usage } from '../../../src/cli/help.ts';
+
+const usageError = (argv: string[], pattern: RegExp, topic?: string) =>
+  assert.throws(() => parseInvocation(argv), (err: unknown) => {
+    assert.ok(err instanceof UsageError, String(err));
+    assert.match(err.message, pattern);
+    assert.equal(err.topic, topic);
+    return true;
+  });
+
+describe('parseInvocation', () => {
+  it('shows the overview without arguments, with -h, and with help', () => {
+    assert.deepEqual(parseInvocation([]), { command: 'help' });
+    assert.deepEqual(parseInvocation(['--help']), { command: 'help' });
+    assert.deepEqual(parseInvocation(['-h']), { command: 'help' });
+    assert.deepEqual(parseInvocation(['help']), { command: 'help', topic: undefined });
+  });
+
+  it('shows a command\'s help with COMMAND --help and help COMMAND', () => {
+    assert.deepEqual(parseInvocation(['approve', '--help']), { command: 'help', topic: 'approve' });
+    assert.deepEqual(parseInvocation(['list', '-h', '-n', 'x']), { command: 'help', topic: 'list' });
+    assert.deepEqual(parseInvocation(['help', 'describe']), { command: 'help', topic: 'describe' });
+    usageError(['help', 'frobnicate'], /unknown command "frobnicate"/);
+  });
+
+  it('parses list with its filters', () => {
+    assert.deepEqual(parseInvocation(['list']), {
+      command: 'list', connection: { asGroups: [] }, kind: 'ApprovalRequest', allNamespaces: false, pending: false, mine: false,
+    });
+    assert.deepEqual(parseInvocation(['list', '--pending', '--mine', '-A']), {
+      command: 'list', connection: { asGroups: [] }, kind: 'ApprovalRequest', allNamespaces: true, pending: true, mine: true,
+    });
+  });
+
+  it('lists approvals with --approval or a kind argument', () => {
+    for (const argv of [['list', '--approval'], ['list', 'apv'], ['list', 'approvals'], ['list', 'approvals.approval.cp.ei.telekom.de']]) {
+      const invocation = parseInvocation(argv);
+      assert.equal(invocation.command === 'list' && invocation.kind, 'Approval', argv.join(' '));
+    }
+    const requests = parseInvocation(['list', 'ar']);
+    assert.equal(requests.command === 'list' && requests.kind, 'ApprovalRequest');
+    usageError(['list', 'ar', '--approval'], /--approval conflicts with "ar"/, 'list');
+    usageError(['list', 'pods'], /unknown resource type "pods"/, 'list');
+    usageError(['list', 'ar', 'apv'], /at most one argument/, 'list');
+  });
+
+  it('parses the kubectl connection flags in any position', () => {
+    const invocation = parseInvocation([
+      '--kubeconfig', '/tmp/kc', 'approve', '--context=prod', 'orders-read', '-n', 'shop', '--as', 'alice', '--as-group', 'team:orders', '--as-group=devs', '-m', 'ok',
+    ]);
+    assert.deepEqual(invocation, {
+      command: 'approve',
+      connection: { kubeconfig: '/tmp/kc', context: 'prod', namespace: 'shop', as: 'alice', asGroups: ['team:orders', 'devs'] },
+      target: { kind: 'ApprovalRequest', name: 'orders-read' },
+      message: 'ok',
+    });
+    const short = parseInvocation(['reject', '-nshop', 'x', '--message=no']);
+    assert.equal(short.command === 'reject' && short.connection.namespace, 'shop');
+    assert.equal(short.command === 'reject' && short.message, 'no');
+  });
+
+  it('parses every vote verb, with and without a comment', () => {
+    for (const verb of ['approve', 'reject', 'suspend', 'resume'] as const) {
+      assert.deepEqual(parseInvocation([verb, 'apv/x']), { command: verb, connection: { asGroups: [] }, target: { kind: 'Approval', name: 'x' } });
+    }
+    assert.deepEqual(parseInvocation(['suspend', '--approval', 'x', '-m', '']), {
+      command: 'suspend', connection: { asGroups: [] }, target: { kind: 'Approval', name: 'x' }, message: '',
+    });
+  });
+
+  it('parses describe', () => {
+    assert.deepEqual(parseInvocation(['describe', 'ar/orders-read']), {
+      command: 'describe', connection: { asGroups: [] }, target: { kind: 'ApprovalRequest', name: 'orders-read' },
+    });
+  });
+
+  it('refuses mistakes with a message naming the command', () => {
+    usageError(['frobnicate'], /unknown command "frobnicate"/);
+    usageError(['-n', 'x'], /a command is required/);
+    usageError(['approve'], /"approve" needs the NAME/, 'approve');
+    usageError(['approve', 'a', 'b'], /takes one NAME, got: a b/, 'approve');
+    usageError(['approve', 'x', '--bogus'], /unknown flag: --bogus/, 'approve');
+    usageError(['approve', 'x', '-m'], /flag needs an argument: -m, --message/, 'approve');
+    usageError(['list', '-m', 'hi'], /flag --message is not valid for "list"/, 'list');
+    usageError(['describe', 'x', '--pending'], /flag --pending is not valid for "describe"/, 'describe');
+    usageError(['approve', 'x', '-A'], /flag --all-namespaces is not valid for "approve"/, 'approve');
+    usageError(['list', '-A', '-n', 'x'], /cannot be used together/, 'list');
+    usageError(['approve', 'x', '--as-group', 'team:orders'], /--as-group needs --as/, 'approve');
+    usageError(['approve', 'Not_A_Name'], /not a valid object name/, 'approve');
+  });
+});
+
+describe('parseTarget', () => {
+  it('defaults to a request, and to an Approval with --approval', () => {
+    assert.deepEqual(parseTarget('orders-read'), { kind: 'ApprovalRequest', name: 'orders-read' });
+    assert.deepEqual(parseTarget('orders-read', true), { kind: 'Approval', name: 'orders-read' });
+  });
+
+  it('reads the kubectl kind prefixes', () => {
+    for (const prefix of ['ar', 'approvalrequest', 'approvalrequests', 'ApprovalRequest', 'approvalrequests.approval.cp.ei.telekom.de']) {
+      assert.deepEqual(parseTarget(`${prefix}/x`), { kind: 'ApprovalRequest', name: 'x' }, prefix);
+    }
+    for (const prefix of ['apv', 'approval', 'approvals', 'approvals.approval.cp.ei.telekom.de']) {
+      assert.deepEqual(parseTarget(`${prefix}/apisubscription--a--b`), { kind: 'Approval', name: 'apisubscription--a--b' }, prefix);
+      assert.deepEqual(parseTarget(`${prefix}/x`, true), { kind: 'Approval', name: 'x' }, prefix);
+    }
+  });
+
+  it('refuses an unknown prefix, a conflicting --approval and a bad name', () => {
+    assert.throws(() => parseTarget('pod/x'), /unknown resource type "pod"/);
+    assert.throws(() => parseTarget('ar/x', true), /--approval conflicts with "ar"/);
+    assert.throws(() => parseTarget('ar/'), /not a valid object name/);
+    assert.throws(() => parseTarget('toString/x'), /unknown resource type/);
+  });
+});
+
+describe('usage', () => {
+  it('lists every command and the connection flags', () => {
+    const text = usage();
+    for (const word of ['list', 'describe', 'approve', 'reject', 'suspend', 'resume', '--kubeconfig', '--context', '--namespace', '--as-group', 'Examples:']) {
+      assert.ok(text.includes(word), word);
+    }
+  });
+
+  it('has a usage line and examples for each command', () => {
+    for (const command of ['list', 'describe', 'approve', 'reject', 'suspend', 'resume'] as const) {
+      const text = usage(command);
+      assert.match(text, new RegExp(`Usage:\\n  kubectl approval ${command} `), command);
+      assert.match(text, new RegExp(`Examples:\\n(.*\\n)*  kubectl approval ${command} `), command);
+    }
+  });
+});
