@@ -40,5 +40,5 @@ export async function runVote(connection: Connection, invocation: Extract<Invoca
   const result = await castVote({ client, namespace, target: invocation.target, verb: invocation.command, username, comment: invocation.message });
   output.out(`${formatVoteResult(invocation.command, invocation.target.kind, invocation.target.name, username, result)}\n`);
   const approval = 'approval' in (result.subject.status ?? {}) ? (result.subject.status as { approval?: { name: string } }).approval : undefined;
-  if (approval && result.after === 'Granted') output.out(`the grant is ${kindLabel('Approval')}/${approval.name}\n`);
+  if (approval && result.after === 'Granted') output.out(`Approval: ${kindLabel('Approval')}/${approval.name}\n`);
 }

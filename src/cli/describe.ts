@@ -12,9 +12,9 @@ const KEY_WIDTH = 18;
 
 /** `Key:` padded to a common width; continuation lines of a multi-line value are indented to match. */
 function field(key: string, value: string | undefined, indent = ''): string {
-  const label = `${indent}${key}:`.padEnd(KEY_WIDTH);
+  const label = `${indent}${key}:`.padEnd(KEY_WIDTH - 1) + ' ';
   const lines = (value === undefined || value === '' ? NONE : value).split('\n');
-  return [`${label}${lines[0]}`, ...lines.slice(1).map((line) => ' '.repeat(KEY_WIDTH) + line)].map((l) => l.trimEnd()).join('\n');
+  return [`${label}${lines[0]}`, ...lines.slice(1).map((line) => ' '.repeat(label.length) + line)].map((l) => l.trimEnd()).join('\n');
 }
 
 const refText = (ref: ApplicationRef | undefined) =>
@@ -41,6 +41,8 @@ function stagesText(subject: Subject): string | undefined {
   const defined: Stage[] = 'stages' in subject.spec ? (subject.spec.stages ?? []) : [];
   const names = [...new Set([...defined.map((s) => s.name), ...progress.map((s) => s.name)])];
   if (names.length === 0) return undefined;
+  // Simple and FourEyes have one implied stage: only MultiStage defines stages in the spec.
+  const withDefinition = defined.length > 0;
   const rows = names.map((name) => {
     const spec = defined.find((s) => s.name === name);
     const status = progress.find((s) => s.name === name);
@@ -50,11 +52,11 @@ function stagesText(subject: Subject): string | undefined {
       status?.state ?? 'Pending',
       `${status?.approvals ?? 0}${required !== undefined ? `/${required}` : ''}`,
       String(status?.rejections ?? 0),
-      spec?.evaluation ?? '',
-      spec ? approversText(spec) : '',
+      ...(withDefinition ? [spec?.evaluation ?? '', spec ? approversText(spec) : ''] : []),
     ];
   });
-  return formatTable(['NAME', 'STATE', 'APPROVALS', 'REJECTIONS', 'EVALUATION', 'APPROVERS'], rows, '  ').trimEnd();
+  const headers = ['NAME', 'STATE', 'APPROVALS', 'REJECTIONS', ...(withDefinition ? ['EVALUATION', 'APPROVERS'] : [])];
+  return formatTable(headers, rows, '  ').trimEnd();
 }
 
 function specRequired(stage: Stage): number | undefined {

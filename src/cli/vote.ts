@@ -59,12 +59,19 @@ export function decisionPatch(subject: Subject, decision: NewDecision): unknown[
   return [{ op: 'test', path: '/metadata/resourceVersion', value: subject.metadata.resourceVersion }, append];
 }
 
-/** A lost race: someone changed the object between our read and our patch. */
+/**
+ * A lost race for sure: a 409 Conflict, or a 422 that names the failed `test` operation. (The API
+ * server usually hides the JSON-patch error behind a generic 422 "the server rejected our request
+ * due to an error in our request"; `castVote` then compares resourceVersions to tell.)
+ */
 export function isStale(err: unknown): boolean {
   if (!(err instanceof ApiError)) return false;
   if (err.status === 409) return true;
   return err.status === 422 && /\btest\b/i.test(err.body?.message ?? '');
 }
+
+/** A 422 that may be the failed `test` operation. */
+const mayBeStale = (err: unknown) => err instanceof ApiError && err.status === 422;
 
 export interface VoteResult {
   before: State;
@@ -93,18 +100,22 @@ export async function castVote(options: VoteOptions): Promise<VoteResult> {
   const decision: NewDecision = { name: options.username, resultingState: VOTES[verb].resultingState };
   if (options.comment !== undefined) decision.comment = options.comment;
 
+  let subject = await client.get<Subject>(path);
   for (let attempt = 1; ; attempt++) {
-    const subject = await client.get<Subject>(path);
     const refused = refusal(verb, target.kind, subject);
     if (refused) throw new VoteRefused(refused);
     let patched: Subject;
     try {
       patched = await client.patch<Subject>(path, decisionPatch(subject, decision), PatchType.json);
     } catch (err) {
-      if (!isStale(err)) throw err;
+      if (!isStale(err) && !mayBeStale(err)) throw err;
+      const current = await client.get<Subject>(path);
+      // Same version: the `test` held, so the server refused the vote itself.
+      if (!isStale(err) && current.metadata.resourceVersion === subject.metadata.resourceVersion) throw err;
       if (attempt >= MAX_ATTEMPTS) {
         throw new VoteRefused(`gave up after ${MAX_ATTEMPTS} attempts: ${kindLabel(target.kind)}/${target.name} kept changing while voting`);
       }
+      subject = current;
       continue;
     }
     const settled = await settle(client, path, patched, options.settleMs ?? 3000, options.pollMs ?? 200);

@@ -38,7 +38,7 @@ function missingUsers(tally: StageTally): string {
 }
 
 function grantedText(round: Round, last: LastEvent | undefined): string {
-  if (last && 'automaticStage' in last) return 'granted: no stage has approvers (outcomeIfNoApprovers Approve)';
+  if (last && 'automaticStage' in last) return 'granted without votes: no stage has approvers (outcomeIfNoApprovers Approve)';
   if (last?.action === 'Resume') return `resumed by ${last.by}`;
   if (last?.by === SYSTEM_DECIDER) return `granted by ${SYSTEM_DECIDER}`;
   const approvers = approversOf(round);

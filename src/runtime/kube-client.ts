@@ -66,6 +66,7 @@ export class KubeClient {
   readonly config: KubeConfig;
   readonly server: string;
   private auth: Auth | undefined;
+  private pendingAuth: Promise<Auth> | undefined;
   private readonly observers: ResponseObserver[] = [];
 
   constructor(config: KubeConfig) {
@@ -92,8 +93,14 @@ export class KubeClient {
     this.observers.push(observer);
   }
 
-  private async authenticate(): Promise<Auth> {
-    if (this.auth && Date.now() - this.auth.createdAt < authRefreshMs) return this.auth;
+  private authenticate(): Promise<Auth> {
+    if (this.auth && Date.now() - this.auth.createdAt < authRefreshMs) return Promise.resolve(this.auth);
+    // Requests starting together share one authentication (and so one connection pool).
+    this.pendingAuth ??= this.buildAuth().finally(() => (this.pendingAuth = undefined));
+    return this.pendingAuth;
+  }
+
+  private async buildAuth(): Promise<Auth> {
     const context = new RequestContext(this.server, HttpMethod.GET);
     await this.config.applySecurityAuthentication(context);
     const headers = { ...context.getHeaders() };

@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../../../hack/control-plane.ts';
 import { approvalRequestResource, approvalResource } from '../../../src/api/resources.ts';
 import type { Approval, ApprovalRequest } from '../../../src/api/types.ts';
-import type { KubeClient } from '../../../src/runtime/kube-client.ts';
+import { decisionPatch } from '../../../src/cli/vote.ts';
+import { ApiError, PatchType, type KubeClient } from '../../../src/runtime/kube-client.ts';
 import { objectPath } from '../../../src/runtime/resource.ts';
 import { adminClient, createNamespace, eventually, kubeconfigPath } from '../../support/cluster.ts';
 import { installCrds, kubectlOk } from '../../support/kubectl.ts';
@@ -160,7 +161,8 @@ describe('kubectl approval (plugin)', () => {
     const result = await plugin(['describe', `ar/${REQUEST}`]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^State:\s+Granted$/m);
-    assert.match(result.stdout, /^ {2}alice\s+Granted\s+\S+Z \(\d+s ago\)\s+ok$/m);
+    // Without the admission webhook nobody stamps the time: TIME shows <none> here.
+    assert.match(result.stdout, /^ {2}alice\s+Granted\s+(\S+Z \(\d+s ago\)|<none>)\s+ok$/m);
     assert.match(result.stdout, /^Available transitions:\s+<none>$/m);
     assert.match(result.stdout, /^ {2}Approved\s+True\s+Granted\b/m);
     assert.match(result.stdout, new RegExp(`^Approval:\\s+approval/${APPROVAL}$`, 'm'));
@@ -200,13 +202,52 @@ describe('kubectl approval (plugin)', () => {
     assert.equal(missing.stderr, 'Error from server (NotFound): approvalrequests.approval.cp.ei.telekom.de "nope" not found\n');
   });
 
+  it('the guarded patch fails with 422 on a stale resourceVersion, which the plugin treats as a possible race', async () => {
+    const current = await getRequest();
+    const stale = { ...current, metadata: { ...current.metadata, resourceVersion: String(Number(current.metadata.resourceVersion) - 1) } };
+    const path = objectPath(approvalRequestResource, ns, REQUEST);
+    const err = await client.patch(path, decisionPatch(stale, { name: 'alice', resultingState: 'Granted' }), PatchType.json).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof ApiError, String(err));
+    assert.equal(err.status, 422, JSON.stringify(err.body));
+    assert.equal((await getRequest()).metadata.resourceVersion, current.metadata.resourceVersion, 'nothing was written');
+  });
+
+  it('two deciders voting at the same instant are both recorded (FourEyes)', async () => {
+    const request = {
+      apiVersion: 'approval.cp.ei.telekom.de/v1',
+      kind: 'ApprovalRequest',
+      metadata: { name: 'orders-write' },
+      spec: {
+        action: 'subscribe',
+        strategy: 'FourEyes',
+        requester: { teamName: 'shop', teamEmail: 'shop@example.com', reason: 'Write access for returns.' },
+        decider: { teamName: 'orders', teamEmail: 'orders@example.com' },
+        target: { kind: 'ApiSubscription', name: 'shop-frontend--orders-write', namespace: 'default' },
+      },
+    };
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: JSON.stringify(request) });
+    const path = objectPath(approvalRequestResource, ns, 'orders-write');
+    await eventually('the operator to see orders-write', async () => (await client.get<ApprovalRequest>(path)).status?.lastState === 'Pending');
+    const [alice, bob] = await Promise.all([
+      plugin(['approve', 'orders-write', '-m', 'alice ok']),
+      plugin(['approve', 'orders-write', '-m', 'bob ok'], 'bob', ['team:orders']),
+    ]);
+    assert.equal(alice.code, 0, alice.stderr);
+    assert.equal(bob.code, 0, bob.stderr);
+    const granted = await eventually('orders-write to be Granted', async () => {
+      const current = await client.get<ApprovalRequest>(path);
+      return current.spec.state === 'Granted' && current.status?.lastState === 'Granted' ? current : undefined;
+    });
+    assert.deepEqual(granted.spec.decisions.map((d) => d.name).sort(), ['alice', 'bob']);
+  });
+
   it('is found by the real kubectl as a plugin on PATH', async () => {
     const kubectlBin = join(repoRoot, '.local', 'bin', 'kubectl');
     const env = { ...process.env, PATH: `${join(repoRoot, 'bin')}:${process.env.PATH ?? ''}` };
     const help = await spawnRun(kubectlBin, ['approval', '--help'], env);
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /^Usage:\n {2}kubectl approval COMMAND \[NAME\] \[flags\]$/m);
-    assert.match(help.stdout, /^ {2}approve {4}Vote to approve \(Allow\)$/m);
+    assert.match(help.stdout, /^ {2}approve {5}Vote to approve \(Allow\)$/m);
     const plugins = await spawnRun(kubectlBin, ['plugin', 'list'], env);
     assert.match(plugins.stdout, /bin\/kubectl-approval$/m);
     // And it works through kubectl, too.

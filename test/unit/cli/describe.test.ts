@@ -63,7 +63,7 @@ describe('formatDescribe', () => {
     assert.match(text, /^Strategy: {9}Simple \(effective: FourEyes, from policy orders-policy\)$/m);
     assert.match(text, /^Timeout: {10}72h$/m);
     assert.match(text, /^Expires: {10}2026-03-13T11:55:00Z \(in 2d23h\)$/m);
-    assert.ok(text.includes('Stages:\n  NAME       STATE     APPROVALS   REJECTIONS   EVALUATION   APPROVERS\n  FourEyes   Pending   1/2         0            <none>       <none>\n'), text);
+    assert.ok(text.includes('Stages:\n  NAME       STATE     APPROVALS   REJECTIONS\n  FourEyes   Pending   1/2         0\n'), text);
     assert.ok(text.includes('Votes:\n  NAME    STATE         TIME                             COMMENT\n  alice   Semigranted   2026-03-10T11:59:00Z (60s ago)   fine for me\n'), text);
     assert.ok(text.includes('Available transitions:\n  COMMAND   RESULT\n  reject    → Rejected\n  approve   → Granted\n'), text);
     assert.ok(text.includes('Conditions:\n  TYPE       STATUS   REASON        MESSAGE\n  Approved   False    Semigranted   1 of 2 approvals\n'), text);
@@ -95,6 +95,7 @@ describe('formatDescribe', () => {
     assert.match(text, /^ {2}alice {3}Granted {3}2026-03-10T11:58:00Z \(2m ago\) {3}ok$/m);
     assert.ok(text.includes('  reject                    → Rejected\n  suspend                   → Suspended\n  (expire: operator only)   → Expired\n'), text);
     assert.match(text, /^Approved request: approvalrequest\/orders-read$/m);
+    assert.match(formatDescribe('Approval', approval('x', { status: { availableTransitions: [] } }), NOW), /^Available transitions: <none>$/m);
     assert.doesNotMatch(text, /^Approval:/m);
   });
 });

@@ -90,7 +90,8 @@ class FakeServer {
         }
         const [test, add] = ops as Array<{ value: unknown }>;
         if (test?.value !== this.object.metadata.resourceVersion) {
-          throw new ApiError(422, 'PATCH', '/x', { reason: 'Invalid', message: 'testing value /metadata/resourceVersion failed: test failed' });
+          // What kube-apiserver 1.35 really answers to a failed `test` operation.
+          throw new ApiError(422, 'PATCH', '/x', { reason: 'Invalid', message: 'the server rejected our request due to an error in our request' });
         }
         const decision = add!.value as ApprovalRequest['spec']['decisions'][number];
         this.object.spec.decisions.push(decision);
@@ -139,6 +140,13 @@ describe('castVote', () => {
     const server = new FakeServer(request('x'));
     server.refuseWith = new ApiError(403, 'PATCH', '/x', { reason: 'Forbidden', message: 'user "carol" created this request and cannot decide it' });
     await assert.rejects(castVote({ client: server.client, namespace: 'shop', target, verb: 'approve', username: 'carol' }), server.refuseWith);
+    assert.equal(server.patches.length, 1);
+  });
+
+  it('passes a 422 refusal on when the object did not change (not a lost race)', async () => {
+    const server = new FakeServer(request('x'));
+    server.refuseWith = new ApiError(422, 'PATCH', '/x', { reason: 'Invalid', message: 'spec.decisions[0].name: Invalid value: "alice": must be the authenticated user "bob"' });
+    await assert.rejects(castVote({ client: server.client, namespace: 'shop', target, verb: 'approve', username: 'alice' }), server.refuseWith);
     assert.equal(server.patches.length, 1);
   });
 

@@ -171,6 +171,7 @@ describe('evaluate: outcomeIfNoApprovers', () => {
     const stages: StageSpec[] = [{ ...noManagers, outcomeIfNoApprovers: 'Approve' }];
     const result = multiStage(stages, []);
     assert.equal(result.state, 'Granted');
+    assert.equal(result.reason, 'granted without votes: no stage has approvers (outcomeIfNoApprovers Approve)');
     assert.equal(grantsWithoutVotes('MultiStage', stages), true);
     assert.equal(grantsWithoutVotes('MultiStage', SEED_004), false);
     assert.equal(grantsWithoutVotes('Auto', undefined), true);

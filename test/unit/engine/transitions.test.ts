@@ -1,6 +1,7 @@
 // Every kind × strategy × state × action against a hand-written copy of SPEC 5.1. The expected
 // values are written out here, never derived from the implementation.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import {
   ACTIONS,
@@ -210,5 +211,30 @@ describe('table shape', () => {
     assert.throws(() => (rows as Array<unknown>).push({}));
     assert.throws(() => ((rows[0] as { to: State }).to = 'Granted'));
     assert.throws(() => (rows[0]?.from as State[]).push('Expired'));
+  });
+});
+
+describe('docs/engine.md', () => {
+  function documentedRows(text: string, heading: string): string[] {
+    const start = text.indexOf(`### ${heading}\n`);
+    assert.ok(start >= 0, `no section ${heading}`);
+    const end = text.indexOf('\n#', start + 1);
+    return text
+      .slice(start, end < 0 ? undefined : end)
+      .split('\n')
+      .filter((line) => /^\| (Auto|Simple|FourEyes)/.test(line));
+  }
+
+  function tableRows(kind: SubjectKind): string[] {
+    assert.deepEqual(transitionTable(kind, 'MultiStage'), transitionTable(kind, 'FourEyes'), 'MultiStage shares the FourEyes rows');
+    const labels: Array<[Strategy, string]> = [['Auto', 'Auto'], ['Simple', 'Simple'], ['FourEyes', 'FourEyes, MultiStage']];
+    return labels.flatMap(([strategy, label]) =>
+      transitionTable(kind, strategy).map((rule) => `| ${label} | ${rule.action} | ${rule.from.join(', ')} | ${rule.to} |`),
+    );
+  }
+
+  it('shows exactly the rows of transitionTable, in order', async () => {
+    const text = await readFile(new URL('../../../docs/engine.md', import.meta.url), 'utf8');
+    for (const kind of SUBJECT_KINDS) assert.deepEqual(documentedRows(text, kind), tableRows(kind));
   });
 });
