@@ -14,6 +14,8 @@ else
 fi
 
 bash "$ROOT/hack/install.sh"
+WEBHOOK_PORT="${APPROVAL_WEBHOOK_PORT:-9443}"
+node "$ROOT/hack/webhook-local.ts" "$WEBHOOK_PORT" "$ROOT/.local/webhook"
 
 cat <<TXT
 
@@ -27,4 +29,4 @@ approval-operator is starting. In another terminal:
 Samples for every scenario are in config/samples/. Stop with Ctrl-C.
 
 TXT
-exec node "$ROOT/src/main.ts" --kubeconfig "$KUBECONFIG" --webhook-port 0 "$@"
+exec node "$ROOT/src/main.ts" --kubeconfig "$KUBECONFIG" --webhook-port "$WEBHOOK_PORT" --webhook-cert-dir "$ROOT/.local/webhook" "$@"

@@ -18,6 +18,7 @@ export interface OperatorConfig {
   smtpUrl?: string;
   mailFrom?: string;
   workers: number;
+  teamGroupPrefix: string;
 }
 
 const flags = {
@@ -33,6 +34,7 @@ const flags = {
   'smtp-url': { type: 'string' },
   'mail-from': { type: 'string' },
   workers: { type: 'string', default: '4' },
+  'team-group-prefix': { type: 'string', default: 'team:' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -45,6 +47,7 @@ const schema = {
     leaderElect: { type: 'boolean' },
     logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
     smtpUrl: { type: 'string', pattern: '^smtps?://' },
+    teamGroupPrefix: { type: 'string', minLength: 1 },
     workers: { type: 'integer', minimum: 1, maximum: 64 },
   },
 } as const;
@@ -61,7 +64,8 @@ export const usage = `Usage: node dist/main.js [flags]   (each flag also from AP
   --log-level LEVEL               trace|debug|info|warn|error (default info)
   --smtp-url URL                  smtp://host:port for e-mail notifications
   --mail-from ADDRESS             sender of e-mail notifications
-  --workers N                     reconcile workers per controller (default 4)`;
+  --workers N                     reconcile workers per controller (default 4)
+  --team-group-prefix PREFIX      group of a decider team is PREFIX+teamName (default "team:")`;
 
 const envName = (flag: string) => `APPROVAL_${flag.replace(/-/g, '_').toUpperCase()}`;
 
@@ -87,11 +91,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, podNamespace
     smtpUrl: value('smtp-url'),
     mailFrom: value('mail-from'),
     workers: port('workers'),
+    teamGroupPrefix: value('team-group-prefix') ?? 'team:',
   };
   const validate = new Ajv({ allErrors: true }).compile(schema);
   if (!validate(config)) {
     const problems = (validate.errors ?? []).map((e) => `--${e.instancePath.slice(1).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${e.message}`);
     throw new Error(`invalid configuration: ${problems.join('; ')}`);
   }
+  if (config.webhookPort !== 0 && !config.webhookCertDir) throw new Error('invalid configuration: --webhook-cert-dir is required unless --webhook-port is 0');
   return config;
 }

@@ -17,7 +17,6 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const client = KubeClient.fromKubeconfig(config.kubeconfig);
   log.info({ server: client.server, namespace: config.namespace ?? '(all)', leaderElect: config.leaderElect }, 'starting approval-operator');
-  if (config.webhookPort !== 0) log.warn({ webhookPort: config.webhookPort }, 'admission webhooks are not served by this build yet; decisions are checked by the controller only');
   const operator = createOperator({
     client,
     log,
@@ -26,6 +25,7 @@ async function main(): Promise<void> {
     metricsPort: config.metricsPort,
     workers: config.workers,
     leaderElection: config.leaderElect ? { namespace: config.leaderElectionNamespace } : undefined,
+    webhook: config.webhookPort !== 0 && config.webhookCertDir ? { port: config.webhookPort, certDir: config.webhookCertDir, teamGroupPrefix: config.teamGroupPrefix } : undefined,
   });
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -10,7 +10,10 @@ import { EventRecorder } from './controller/event-recorder.ts';
 import { ApprovalMetrics } from './controller/metrics.ts';
 import { TransitionReporter } from './controller/transition-reporter.ts';
 import { LoggingNotifier, type Notifier } from './notify/notifier.ts';
+import { DeciderAuthorizer } from './admission/decider-authorizer.ts';
+import { serveWebhooks } from './admission/webhook-server.ts';
 import { Controller } from './runtime/controller.ts';
+import { whoAmI } from './runtime/self-subject.ts';
 import type { KubeClient } from './runtime/kube-client.ts';
 import { Manager } from './runtime/manager.ts';
 
@@ -24,6 +27,8 @@ export interface OperatorOptions {
   metricsPort?: number;
   workers?: number;
   notifier?: Notifier;
+  /** Admission webhooks over TLS (SPEC §7); served on every replica, leader or not. */
+  webhook?: { port: number; certDir: string; teamGroupPrefix?: string; operatorUsername?: string };
   now?: () => Date;
 }
 
@@ -81,6 +86,26 @@ export function createOperator(options: OperatorOptions): Manager {
   });
   approvalController.watch(approvals);
   approvalController.watch(policies, ({ type }) => (type === 'RESYNC' ? [] : approvals.cache.keys()));
+
+  if (options.webhook) {
+    const webhook = options.webhook;
+    manager.addServer(async () => {
+      // Decisions from the operator's own identity (System, Expire) are trusted; ask the server who that is.
+      const operatorUsername = webhook.operatorUsername ?? (await whoAmI(options.client)).username;
+      options.log.info({ port: webhook.port, operatorUsername }, 'serving admission webhooks');
+      return serveWebhooks({
+        port: webhook.port,
+        certDir: webhook.certDir,
+        log: options.log,
+        context: {
+          operatorUsername,
+          policies: () => policies.cache.list(),
+          authorizer: new DeciderAuthorizer(options.client, webhook.teamGroupPrefix ?? 'team:'),
+          now: options.now ?? (() => new Date()),
+        },
+      });
+    });
+  }
 
   manager.addController(requestController);
   manager.addController(approvalController);

@@ -18,17 +18,17 @@ export interface ApprovalRequestSpec {
    * The requested action, e.g. subscribe.
    * @default "unknown"
    */
-  action: string;
+  action?: string;
   /**
    * The approval strategy.
    * @default "Auto"
    */
-  strategy: Strategy;
+  strategy?: Strategy;
   /**
    * The current state.
    * @default "Pending"
    */
-  state: ApprovalRequestState;
+  state?: ApprovalRequestState;
   /** Requester contains the information about the entity that is requesting access */
   requester: Requester;
   /** Decider contains the information about the entity that owns the requested object */
@@ -39,7 +39,7 @@ export interface ApprovalRequestSpec {
    * Decisions contains information about who or what changed this approval: one entry per vote, oldest first.
    * @default []
    */
-  decisions: DecisionEntry[];
+  decisions?: DecisionEntry[];
   /** Stages of a MultiStage approval, evaluated in order (seed 004). */
   stages?: Stage[];
   /** How long the request may stay undecided before it becomes Expired (a Go duration, e.g. 72h, 30m, 1h30m). */
@@ -254,17 +254,17 @@ export interface ApprovalSpec {
    * The approved action, e.g. subscribe.
    * @default "unknown"
    */
-  action: string;
+  action?: string;
   /**
    * The approval strategy.
    * @default "Auto"
    */
-  strategy: Strategy;
+  strategy?: Strategy;
   /**
    * The current state.
    * @default "Pending"
    */
-  state: ApprovalState;
+  state?: ApprovalState;
   /** Requester contains the information about the entity that is requesting access */
   requester: Requester;
   /** Decider contains the information about the entity that owns the requested object */
@@ -275,7 +275,7 @@ export interface ApprovalSpec {
    * Decisions contains information about who or what changed this approval: one entry per vote, oldest first.
    * @default []
    */
-  decisions: DecisionEntry[];
+  decisions?: DecisionEntry[];
   /** ApprovedRequest contains the reference to the request that was approved with this approval */
   approvedRequest?: ObjectRef;
 }

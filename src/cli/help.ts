@@ -59,7 +59,8 @@ Usage:
 Flags:
       --pending           only requests still open (state Pending or Semigranted)
       --mine              only those you filed (requested-by annotation) or that one of your
-                          teams decides (you are in group "team:<decider team>")
+                          teams decides (you are in group "team:<decider team>"; set
+                          APPROVAL_TEAM_GROUP_PREFIX if the operator uses another prefix)
   -A, --all-namespaces    list across all namespaces
       --approval          list Approvals (the grants) instead of ApprovalRequests
 

@@ -1,7 +1,7 @@
 // The Approval a granted request produces (SPEC §6): named after its target, a copy of the
 // request's content, `approvedRequest` pointing back, owned by the target when that is possible.
 import type { Approval, ApprovalRequest, ObjectRef } from '../api/types.ts';
-import { API_VERSION, BASELINE_ANNOTATION, approvalResource } from '../api/resources.ts';
+import { API_VERSION, BASELINE_ANNOTATION, REQUESTED_BY_ANNOTATION, approvalResource } from '../api/resources.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { PatchType, isAlreadyExists, type KubeClient } from '../runtime/kube-client.ts';
 import { collectionPath, objectPath, type OwnerReference } from '../runtime/resource.ts';
@@ -31,13 +31,18 @@ function ownerOf(request: ApprovalRequest): OwnerReference[] | undefined {
 function desiredApproval(request: ApprovalRequest, name: string): Approval {
   const decisions = request.spec.decisions ?? [];
   const ownerReferences = ownerOf(request);
+  // The grant keeps its request's creator, so the no-self-approval rule covers it too.
+  const requestedBy = request.metadata.annotations?.[REQUESTED_BY_ANNOTATION];
   return {
     apiVersion: API_VERSION,
     kind: 'Approval',
     metadata: {
       name,
       namespace: request.metadata.namespace,
-      annotations: { [BASELINE_ANNOTATION]: formatBaseline('Granted', decisions.length) },
+      annotations: {
+        [BASELINE_ANNOTATION]: formatBaseline('Granted', decisions.length),
+        ...(requestedBy ? { [REQUESTED_BY_ANNOTATION]: requestedBy } : {}),
+      },
       ...(ownerReferences ? { ownerReferences } : {}),
     },
     spec: {

@@ -5,14 +5,14 @@
 import type { Logger } from 'pino';
 import type { Approval, ApprovalPolicy, DecisionEntry } from '../api/types.ts';
 import { BASELINE_ANNOTATION, approvalResource } from '../api/resources.ts';
-import { evaluate, parseDuration, type Evaluation, type State } from '../engine/index.ts';
+import { parseDuration, type Evaluation, type State } from '../engine/index.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { PatchType, type KubeClient } from '../runtime/kube-client.ts';
 import { objectPath } from '../runtime/resource.ts';
-import { formatBaseline, parseBaseline } from './approval-builder.ts';
+import { formatBaseline } from './approval-builder.ts';
 import type { EventRecorder } from './event-recorder.ts';
-import { resolvePolicy } from './policy-resolver.ts';
+import { evaluateApproval } from './subject-evaluation.ts';
 import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
 import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
@@ -42,23 +42,19 @@ export class ApprovalReconciler {
     const approval = this.deps.approvals.cache.get(key);
     if (!approval || approval.metadata.deletionTimestamp) return;
     const decisions = approval.spec.decisions ?? [];
-    const baseline = parseBaseline(approval.metadata.annotations?.[BASELINE_ANNOTATION]);
-    if (!baseline) {
+    const subject = evaluateApproval(approval, this.deps.policies.cache.list());
+    if (!subject) {
       // An Approval written by hand (seed-003 style): its state when first seen is where it starts.
       await this.recordBaseline(approval, formatBaseline(approval.spec.state ?? 'Pending', decisions.length));
       return;
     }
     const now = this.now();
-    const resolution = resolvePolicy(this.deps.policies.cache.list(), approval.metadata.namespace ?? '', approval.spec);
-    const history = decisions.slice(0, baseline.count);
-    const evaluateOwn = (own: DecisionEntry[]) =>
-      evaluate({ kind: 'Approval', strategy: resolution.strategy, stages: resolution.stages, initialState: baseline.state as State, decisions: own });
-    const evaluation = evaluateOwn(decisions.slice(baseline.count));
+    const { resolution, history, evaluation } = subject;
     const expiresAt = this.expiryOf(approval, history, evaluation, resolution.policy?.spec.grantValidity);
 
     if (expiresAt && now >= expiresAt && (evaluation.state === 'Granted' || evaluation.state === 'Suspended')) {
       const expire = systemDecision('Expired', `expired: granted for ${resolution.policy?.spec.grantValidity}`, now);
-      const after = evaluateOwn([...decisions.slice(baseline.count), expire]);
+      const after = subject.evaluateWith([...decisions.slice(history.length), expire]);
       await writeSpec(this.deps.client, approvalResource, approval, { state: after.state, decisions: [...decisions, expire] });
       return;
     }

@@ -3,14 +3,15 @@
 // stored one disagrees; the Approval on grant; the status; and one report per state change.
 import type { Approval, ApprovalPolicy, ApprovalRequest } from '../api/types.ts';
 import { REQUESTED_BY_ANNOTATION, approvalRequestResource } from '../api/resources.ts';
-import { evaluate, parseDuration, type Evaluation, type State } from '../engine/index.ts';
+import { parseDuration, type Evaluation, type State } from '../engine/index.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { KubeClient } from '../runtime/kube-client.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { Logger } from 'pino';
 import { ensureApproval } from './approval-builder.ts';
 import type { EventRecorder } from './event-recorder.ts';
-import { resolvePolicy, type Resolution } from './policy-resolver.ts';
+import type { Resolution } from './policy-resolver.ts';
+import { evaluateRequest } from './subject-evaluation.ts';
 import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
 import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
@@ -40,24 +41,14 @@ export class ApprovalRequestReconciler {
   reconcile = async (key: string): Promise<ReconcileResult | void> => {
     const request = this.deps.requests.cache.get(key);
     if (!request || request.metadata.deletionTimestamp) return;
-    const namespace = request.metadata.namespace ?? '';
     const now = this.now();
-    const resolution = resolvePolicy(this.deps.policies.cache.list(), namespace, request.spec);
-    // A trusted requester team is granted like Auto, whatever the policy's strategy (seed 003).
-    const strategy = resolution.trusted ? 'Auto' : resolution.strategy;
-    const evaluation = evaluate({
-      kind: 'ApprovalRequest',
-      strategy,
-      stages: resolution.stages,
-      initialState: 'Pending',
-      decisions: request.spec.decisions ?? [],
-    });
+    const { resolution, strategy, evaluation, evaluateWith } = evaluateRequest(request, this.deps.policies.cache.list());
     const expiresAt = this.expiryOf(request, resolution);
 
     const system = this.systemDecisionFor(request, evaluation, resolution, expiresAt, now);
     if (system) {
       const decisions = [...(request.spec.decisions ?? []), system];
-      const after = evaluate({ kind: 'ApprovalRequest', strategy, stages: resolution.stages, initialState: 'Pending', decisions });
+      const after = evaluateWith(decisions);
       await writeSpec(this.deps.client, approvalRequestResource, request, { state: after.state, decisions });
       return;
     }

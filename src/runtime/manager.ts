@@ -29,6 +29,7 @@ export class Manager {
   readonly servers: Server[] = [];
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly controllers: Controller[] = [];
+  private readonly serverStarters: Array<() => Promise<Server>> = [];
   private readonly options: ManagerOptions;
   private readonly elector: LeaderElector | undefined;
   private readonly stopping = new AbortController();
@@ -70,6 +71,11 @@ export class Manager {
     this.controllers.push(controller);
   }
 
+  /** A server started on every replica once the caches are synced (e.g. admission webhooks). */
+  addServer(start: () => Promise<Server>): void {
+    this.serverStarters.push(start);
+  }
+
   hasSynced(): boolean {
     return [...this.informers.values()].every((informer) => informer.hasSynced());
   }
@@ -95,6 +101,7 @@ export class Manager {
     for (const informer of this.informers.values()) informer.start();
     await Promise.all([...this.informers.values()].map((informer) => informer.waitForSync()));
     this.log.info({ informers: [...this.informers.keys()] }, 'caches synced');
+    for (const start of this.serverStarters) this.servers.push(await start());
     const runControllers = (signal: AbortSignal) => Promise.all(this.controllers.map((c) => c.run(signal))).then(() => undefined);
     this.done = this.elector ? this.elector.run(this.stopping.signal, runControllers) : runControllers(this.stopping.signal);
   }
@@ -104,7 +111,16 @@ export class Manager {
     this.stopping.abort();
     await this.done;
     await Promise.all([...this.informers.values()].map((informer) => informer.stop()));
-    await Promise.all(this.servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    await Promise.all(
+      this.servers.map(
+        (server) =>
+          new Promise((resolve) => {
+            server.close(resolve);
+            // Kept-alive connections (the API server's to the webhooks) would hold close() open.
+            server.closeAllConnections();
+          }),
+      ),
+    );
     await this.client.close();
   }
 

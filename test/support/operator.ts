@@ -1,8 +1,13 @@
 // The operator, wired exactly as main.ts wires it, running in the test process against the test
 // cluster. Its client counts the writes it makes.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../hack/control-plane.ts';
+import { registerLocalWebhooks, unregisterLocalWebhooks } from '../../hack/webhook-local.ts';
 import type { Manager } from '../../src/runtime/manager.ts';
 import { createOperator } from '../../src/operator.ts';
-import { adminClient, testLogger } from './cluster.ts';
+import { adminClient, kubeconfigPath, testLogger } from './cluster.ts';
 
 export interface RunningOperator {
   manager: Manager;
@@ -10,15 +15,37 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export async function startOperator(options: { namespace?: string } = {}): Promise<RunningOperator> {
+export interface OperatorTestOptions {
+  namespace?: string;
+  /** Serve and register the admission webhooks (unregistered again by stop, unless kept). */
+  webhook?: boolean;
+}
+
+export async function startOperator(options: OperatorTestOptions = {}): Promise<RunningOperator & { unregisterWebhooks(): void }> {
   const client = adminClient();
   const writes: Array<{ verb: string; status: number }> = [];
   client.onResponse((verb, status) => {
     if (verb !== 'GET') writes.push({ verb, status });
   });
-  const manager = createOperator({ client, log: testLogger(), namespace: options.namespace, identity: 'test-operator' });
+  let webhook: { port: number; certDir: string } | undefined;
+  if (options.webhook) {
+    webhook = { port: await freePort(), certDir: mkdtempSync(join(tmpdir(), 'approval-webhook-')) };
+    registerLocalWebhooks(kubeconfigPath(), webhook.port, webhook.certDir);
+  }
+  const manager = createOperator({ client, log: testLogger(), namespace: options.namespace, identity: 'test-operator', webhook });
   await manager.start();
-  return { manager, writes, stop: () => manager.stop() };
+  const unregisterWebhooks = () => {
+    if (webhook) unregisterLocalWebhooks(kubeconfigPath());
+  };
+  return {
+    manager,
+    writes,
+    unregisterWebhooks,
+    stop: async () => {
+      await manager.stop();
+      unregisterWebhooks();
+    },
+  };
 }
 
 /** The value of a counter in the operator's registry (e.g. reconciles of one controller). */

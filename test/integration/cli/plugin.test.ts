@@ -142,8 +142,8 @@ describe('kubectl approval (plugin)', () => {
       const current = await getRequest();
       return current.spec.state === 'Granted' && current.status?.lastState === 'Granted' ? current : undefined;
     });
-    assert.equal(request.spec.decisions.length, 1);
-    assert.deepEqual({ name: request.spec.decisions[0]?.name, comment: request.spec.decisions[0]?.comment }, { name: 'alice', comment: 'ok' });
+    assert.equal(request.spec.decisions?.length, 1);
+    assert.deepEqual({ name: request.spec.decisions?.[0]?.name, comment: request.spec.decisions?.[0]?.comment }, { name: 'alice', comment: 'ok' });
   });
 
   it('refuses to reject the Granted request, with a clear message', async () => {
@@ -189,7 +189,7 @@ describe('kubectl approval (plugin)', () => {
     assert.equal(resume.code, 0, resume.stderr);
     assert.match(resume.stdout, new RegExp(`^approval/${APPROVAL} resumed by alice: Suspended → Granted$`, 'm'));
     const approval = await getApproval();
-    assert.deepEqual(approval.spec.decisions.slice(-2).map((d) => [d.name, d.resultingState, d.comment]),
+    assert.deepEqual(approval.spec.decisions?.slice(-2).map((d) => [d.name, d.resultingState, d.comment]),
       [['alice', 'Suspended', 'incident 4711'], ['alice', 'Granted', undefined]]);
   });
 
@@ -238,7 +238,7 @@ describe('kubectl approval (plugin)', () => {
       const current = await client.get<ApprovalRequest>(path);
       return current.spec.state === 'Granted' && current.status?.lastState === 'Granted' ? current : undefined;
     });
-    assert.deepEqual(granted.spec.decisions.map((d) => d.name).sort(), ['alice', 'bob']);
+    assert.deepEqual(granted.spec.decisions?.map((d) => d.name).sort(), ['alice', 'bob']);
   });
 
   it('is found by the real kubectl as a plugin on PATH', async () => {

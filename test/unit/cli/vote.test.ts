@@ -93,8 +93,8 @@ class FakeServer {
           // What kube-apiserver 1.35 really answers to a failed `test` operation.
           throw new ApiError(422, 'PATCH', '/x', { reason: 'Invalid', message: 'the server rejected our request due to an error in our request' });
         }
-        const decision = add!.value as ApprovalRequest['spec']['decisions'][number];
-        this.object.spec.decisions.push(decision);
+        const decision = add!.value as NonNullable<ApprovalRequest['spec']['decisions']>[number];
+        (this.object.spec.decisions ??= []).push(decision);
         this.object.spec.state = decision.resultingState as ApprovalRequest['spec']['state'];
         this.object.metadata.generation = (this.object.metadata.generation ?? 0) + 1;
         this.object.metadata.resourceVersion = String(Number(this.object.metadata.resourceVersion) + 1);

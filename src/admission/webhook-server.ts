@@ -1,0 +1,70 @@
+// The HTTPS endpoint the API server calls: /mutate and /validate for ApprovalRequests and
+// Approvals. A handler error answers "not allowed" (fail closed), never a silent allow.
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { allow, deny, type AdmissionRequest, type AdmissionResponse, type AdmissionReview } from './admission-review.ts';
+import { mutateSubject, type MutationContext } from './decision-mutator.ts';
+import { validateSubject, type ValidationContext } from './decision-validator.ts';
+
+export interface WebhookServerOptions {
+  port: number;
+  certDir: string;
+  log: Logger;
+  context: MutationContext & ValidationContext;
+}
+
+type Handler = (request: AdmissionRequest) => Promise<AdmissionResponse>;
+
+export function serveWebhooks(options: WebhookServerOptions): Promise<Server> {
+  const { context, log } = options;
+  const handlers: Record<string, Handler> = {
+    '/mutate': async (request) => allow(request.uid, mutateSubject(request, context)),
+    '/validate': async (request) => {
+      const refusal = await validateSubject(request, context);
+      if (!refusal) return allow(request.uid);
+      log.info({ audit: true, user: request.userInfo.username, object: `${request.namespace}/${request.name}`, refusal }, 'admission refused');
+      return deny(request.uid, refusal);
+    },
+  };
+  const server = createServer(
+    { cert: readFileSync(join(options.certDir, 'tls.crt')), key: readFileSync(join(options.certDir, 'tls.key')) },
+    (req, res) => {
+      const handler = handlers[req.url?.split('?')[0] ?? ''];
+      if (req.method !== 'POST' || !handler) {
+        res.writeHead(404).end();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        let review: AdmissionReview;
+        try {
+          review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as AdmissionReview;
+        } catch {
+          res.writeHead(400).end('invalid AdmissionReview');
+          return;
+        }
+        const request = review.request;
+        if (!request) {
+          res.writeHead(400).end('AdmissionReview without request');
+          return;
+        }
+        handler(request)
+          .catch((err: unknown) => {
+            log.error({ err: String(err), path: req.url }, 'admission handler failed');
+            return deny(request.uid, `approval-operator could not check this change: ${err instanceof Error ? err.message : String(err)}`, 500);
+          })
+          .then((response) => {
+            const body: AdmissionReview = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
+            res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+          });
+      });
+    },
+  );
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, () => resolve(server));
+  });
+}

@@ -1,0 +1,54 @@
+// How an ApprovalRequest's or Approval's decisions are counted, in one place: the reconcilers and
+// the admission webhook must agree exactly (SPEC §5.2), so both call these functions.
+import type { Approval, ApprovalPolicy, ApprovalRequest, DecisionEntry } from '../api/types.ts';
+import { BASELINE_ANNOTATION } from '../api/resources.ts';
+import { evaluate, type Evaluation, type State, type Strategy } from '../engine/index.ts';
+import { parseBaseline } from './approval-builder.ts';
+import { resolvePolicy, type Resolution } from './policy-resolver.ts';
+
+export interface SubjectEvaluation {
+  resolution: Resolution;
+  /** The strategy the votes are counted with (Auto for a trusted team). */
+  strategy: Strategy;
+  /** Decisions that came with the grant (Approvals only); they are history, not votes. */
+  history: DecisionEntry[];
+  initialState: State;
+  evaluation: Evaluation;
+  /** Evaluates this subject with other own decisions (e.g. one more vote). */
+  evaluateWith(own: DecisionEntry[]): Evaluation;
+}
+
+export function evaluateRequest(request: ApprovalRequest, policies: ApprovalPolicy[], decisions = request.spec.decisions ?? []): SubjectEvaluation {
+  const resolution = resolvePolicy(policies, request.metadata.namespace ?? '', request.spec);
+  // A trusted requester team is granted like Auto, whatever the policy's strategy (seed 003).
+  const strategy = resolution.trusted ? 'Auto' : resolution.strategy;
+  const evaluateWith = (own: DecisionEntry[]) =>
+    evaluate({ kind: 'ApprovalRequest', strategy, stages: resolution.stages, initialState: 'Pending', decisions: own });
+  return { resolution, strategy, history: [], initialState: 'Pending', evaluation: evaluateWith(decisions), evaluateWith };
+}
+
+/**
+ * Counts an Approval's own decisions from its baseline annotation (ADR 0002). Without one, the
+ * caller says where to start (the webhook: the stored object's state and decision count).
+ */
+export function evaluateApproval(
+  approval: Approval,
+  policies: ApprovalPolicy[],
+  fallback?: { state: string; count: number },
+  decisions = approval.spec.decisions ?? [],
+): SubjectEvaluation | undefined {
+  const baseline = parseBaseline(approval.metadata.annotations?.[BASELINE_ANNOTATION]) ?? fallback;
+  if (!baseline) return undefined;
+  const resolution = resolvePolicy(policies, approval.metadata.namespace ?? '', approval.spec);
+  const initialState = baseline.state as State;
+  const evaluateWith = (own: DecisionEntry[]) =>
+    evaluate({ kind: 'Approval', strategy: resolution.strategy, stages: resolution.stages, initialState, decisions: own });
+  return {
+    resolution,
+    strategy: resolution.strategy,
+    history: decisions.slice(0, baseline.count),
+    initialState,
+    evaluation: evaluateWith(decisions.slice(baseline.count)),
+    evaluateWith,
+  };
+}
