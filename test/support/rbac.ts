@@ -39,3 +39,7 @@ export async function grantApprovalVerb(namespace: string, user: string, verb: s
   };
   for (const object of [role, binding]) await kubectlOk(['apply', '--server-side', '-f', '-'], { input: JSON.stringify(object) });
 }
+
+export async function removeAuthenticatedEditors(): Promise<void> {
+  await kubectlOk(['delete', '--ignore-not-found', 'clusterrolebinding/approval-test-editor', 'clusterrole/approval-test-editor']);
+}

@@ -10,7 +10,7 @@ import { collectionPath, core, objectPath } from '../../../src/runtime/resource.
 import { adminClient, createNamespace, eventually, kubeconfigPath } from '../../support/cluster.ts';
 import { installCrds, kubectl, kubectlOk } from '../../support/kubectl.ts';
 import { startOperator } from '../../support/operator.ts';
-import { allowAuthenticatedUsersToEditApprovals, grantApprovalVerb } from '../../support/rbac.ts';
+import { allowAuthenticatedUsersToEditApprovals, grantApprovalVerb, removeAuthenticatedEditors } from '../../support/rbac.ts';
 
 const requester = { as: 'carol', asGroups: ['team:shop'] };
 const decider = (name: string) => ({ as: name, asGroups: ['team:orders'] });
@@ -56,6 +56,7 @@ describe('admission webhooks', () => {
   });
   after(async () => {
     await operator?.stop();
+    await removeAuthenticatedEditors();
     await client.close();
   });
 
