@@ -14,6 +14,7 @@ else
 fi
 
 bash "$ROOT/hack/install.sh"
+"$KUBECTL" apply --server-side -f "$ROOT/config/samples/demo-rbac.yaml" >/dev/null
 WEBHOOK_PORT="${APPROVAL_WEBHOOK_PORT:-9443}"
 node "$ROOT/hack/webhook-local.ts" "$WEBHOOK_PORT" "$ROOT/.local/webhook"
 
@@ -23,7 +24,7 @@ approval-operator is starting. In another terminal:
 
   export KUBECONFIG=$KUBECONFIG
   export PATH=$ROOT/.local/bin:\$PATH
-  kubectl apply -f $ROOT/config/samples/scenario-02-simple.yaml
+  kubectl apply -f $ROOT/config/samples/scenario-02-simple.yaml --as carol --as-group team:shop
   kubectl get approvalrequests -w
 
 Samples for every scenario are in config/samples/. Stop with Ctrl-C.

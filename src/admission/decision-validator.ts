@@ -59,6 +59,9 @@ async function validateUpdate(subject: AdmissionSubject, user: UserInfo, context
   if (changed.length > 0 && appended.length > 0) {
     return `${who} cannot change spec.${changed[0]} of ${subject.label} while deciding: a decision changes only state and decisions`;
   }
+  if (changed.length > 0 && subject.requestedBy !== undefined && subject.requestedBy !== user.username) {
+    return `${who} cannot change spec.${changed[0]} of ${subject.label}: only its creator "${subject.requestedBy}" can edit it`;
+  }
   const policies = context.policies();
   if (appended.length > 0) {
     const refusal = await validateVotes(subject, user, appended, policies, context);

@@ -128,6 +128,15 @@ describe('admission webhooks', () => {
     assert.deepEqual((await get('frozen')).spec, before.spec);
   });
 
+  it('only the creator edits a request before anyone voted', async () => {
+    await create('retarget', 'Simple');
+    const hijack = await kubectl(['-n', ns, 'patch', 'ar', 'retarget', '--type=merge', '-p', '{"spec":{"decider":{"teamName":"mallory-team"}}}'], decider('alice'));
+    assert.notEqual(hijack.code, 0);
+    assert.match(hijack.stderr, /user "alice" cannot change spec.decider of approvalrequest .*: only its creator "carol" can edit it/);
+    const own = await kubectl(['-n', ns, 'patch', 'ar', 'retarget', '--type=merge', '-p', '{"spec":{"requester":{"teamName":"shop","teamEmail":"shop@example.com","reason":"clarified"}}}'], requester);
+    assert.equal(own.code, 0, own.stderr);
+  });
+
   it('reserves Expire and System decisions to the operator', async () => {
     await create('reserved', 'Simple');
     const expire = await vote('reserved', decider('alice'), { resultingState: 'Expired' });
