@@ -1,5 +1,5 @@
-// Generates src/api/generated.ts — the TypeScript types of the approval kinds — from the CRDs in
-// config/crd, the single schema source. Run after changing a CRD:
+// Generates src/api/generated.ts — the TypeScript types of the approval and notification kinds —
+// from the CRDs in config/crd, the single schema source. Run after changing a CRD:
 //
 //   node hack/gen-api-types.ts
 //
@@ -11,12 +11,15 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCrds, storageSchema, type CrdDocument, type JsonSchemaProps } from '../src/api/crds.ts';
-import { API_GROUP } from '../src/api/resources.ts';
+import { API_GROUP, NOTIFICATION_GROUP } from '../src/api/resources.ts';
 
 export const generatedTypesPath = join(import.meta.dirname, '..', 'src', 'api', 'generated.ts');
 
-/** The kinds in the order they appear in the output; other kinds of the group follow. */
-const KIND_ORDER = ['ApprovalRequest', 'Approval', 'ApprovalPolicy'];
+/** The groups whose kinds are generated, in output order. */
+const GROUPS = [API_GROUP, NOTIFICATION_GROUP];
+
+/** The kinds in the order they appear in the output; other kinds of a group follow its listed ones. */
+const KIND_ORDER = ['ApprovalRequest', 'Approval', 'ApprovalPolicy', 'Notification', 'NotificationChannel', 'NotificationTemplate'];
 
 /**
  * Names of the object and enum types, by `<Kind>:<path>` or `*:<path>` (any kind). A path is the
@@ -50,6 +53,16 @@ const NAMES: Record<string, string> = {
   '*:status.stages[]': 'StageStatus',
   '*:status.notificationRefs[]': 'ObjectRef',
   '*:status.approval': 'ObjectRef',
+  'Notification:spec.sender': 'NotificationSender',
+  'Notification:spec.sender.type': 'SenderType',
+  'Notification:spec.channels[]': 'ChannelRef',
+  'Notification:spec.fallbackEmail': 'FallbackEmail',
+  'Notification:status.states{}': 'ChannelDeliveryState',
+  'NotificationChannel:spec.email': 'EmailChannel',
+  'NotificationChannel:spec.chat': 'ChatChannel',
+  'NotificationChannel:spec.chat.format': 'ChatFormat',
+  'NotificationChannel:spec.webhook': 'WebhookChannel',
+  'NotificationChannel:spec.webhook.secretRef': 'WebhookSecretRef',
 };
 
 /** Doc comments for types used in several places (otherwise the first field's description is used). */
@@ -69,6 +82,8 @@ const TYPE_DOCS: Record<string, string> = {
   StageStatus: 'The progress of one stage.',
   PolicyMatch: 'Which requests a policy applies to.',
   Reminder: 'A reminder before an Approval expires.',
+  ChannelRef: 'A reference to a NotificationChannel in Notification spec.channels.',
+  ChannelDeliveryState: 'The delivery state of one channel of a Notification (status.states[<channel key>]).',
 };
 
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
@@ -199,14 +214,17 @@ class Generator {
   }
 }
 
-/** The contents of src/api/generated.ts for the approval kinds among `crds`. */
+/** The contents of src/api/generated.ts for the approval and notification kinds among `crds`. */
 export function generateApiTypes(crds: CrdDocument[] = loadCrds()): string {
-  const ours = crds.filter((crd) => crd.spec.group === API_GROUP);
+  const ours = crds.filter((crd) => GROUPS.includes(crd.spec.group));
   const rank = (crd: CrdDocument) => {
     const i = KIND_ORDER.indexOf(crd.spec.names.kind);
     return i < 0 ? KIND_ORDER.length : i;
   };
-  ours.sort((a, b) => rank(a) - rank(b) || a.spec.names.kind.localeCompare(b.spec.names.kind));
+  ours.sort(
+    (a, b) =>
+      GROUPS.indexOf(a.spec.group) - GROUPS.indexOf(b.spec.group) || rank(a) - rank(b) || a.spec.names.kind.localeCompare(b.spec.names.kind),
+  );
   const generator = new Generator();
   for (const crd of ours) generator.kind(crd);
   return generator.output();

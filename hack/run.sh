@@ -23,7 +23,7 @@ cat <<TXT
 approval-operator is starting. In another terminal:
 
   export KUBECONFIG=$KUBECONFIG
-  export PATH=$ROOT/.local/bin:\$PATH
+  export PATH=$ROOT/.local/bin:$ROOT/bin:\$PATH
   kubectl apply -f $ROOT/config/samples/scenario-02-simple.yaml --as carol --as-group team:shop
   kubectl get approvalrequests -w
 

@@ -378,3 +378,171 @@ export interface ApprovalPolicyStatus {
   /** The .metadata.generation the status was computed from. */
   observedGeneration?: number;
 }
+
+/** Notification is one message about one event (a state change, a reminder, a withdrawn request) to be delivered once per channel. */
+export interface Notification {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: NotificationSpec;
+  status?: NotificationStatus;
+}
+
+/** NotificationSpec is what to send, to which channels, on whose behalf. */
+export interface NotificationSpec {
+  /** What the notification is about, e.g. approvalrequest--subscribe--created--decider; selects the templates (<purpose>--<mail|chat|webhook>) and is matched by NotificationChannel ignore lists. */
+  purpose: string;
+  /** On whose behalf the notification is sent. */
+  sender: NotificationSender;
+  /** The NotificationChannels to deliver to. May be empty when fallbackEmail or callback is given. */
+  channels?: ChannelRef[];
+  /** E-mail through the operator's default SMTP settings, used when the recipient's namespace has no NotificationChannel. */
+  fallbackEmail?: FallbackEmail;
+  /** Values for the templates (state_old, state_new, requester_team, decider_team, reason, comment, actor, target, subject, ...). */
+  properties?: Record<string, unknown>;
+  /** Signed HTTP callback sent when the request reaches its final outcome. */
+  callback?: Callback;
+}
+
+/** On whose behalf the notification is sent. */
+export interface NotificationSender {
+  /** User (a person acted) or System (the operator acted). */
+  type: SenderType;
+  /** Name of the user, or System. */
+  name?: string;
+}
+
+/** User (a person acted) or System (the operator acted). */
+export type SenderType = 'User' | 'System';
+
+/** A reference to a NotificationChannel in Notification spec.channels. */
+export interface ChannelRef {
+  /** Name of the NotificationChannel. */
+  name: string;
+  /** Namespace of the NotificationChannel. */
+  namespace: string;
+}
+
+/** E-mail through the operator's default SMTP settings, used when the recipient's namespace has no NotificationChannel. */
+export interface FallbackEmail {
+  /** E-mail addresses (the recipient team's teamEmail). */
+  recipients: string[];
+}
+
+/** NotificationStatus is the delivery progress, per channel. */
+export interface NotificationStatus {
+  /** Standard conditions: Delivered (True once every channel is sent; False/GaveUp after the maximum age). */
+  conditions?: ConditionEntry[];
+  /** Delivery state per channel key: <namespace>/<name> for a channel, fallback-email for spec.fallbackEmail, callback for spec.callback. */
+  states?: Record<string, ChannelDeliveryState>;
+  /** The .metadata.generation the status was computed from. */
+  observedGeneration?: number;
+}
+
+/** The delivery state of one channel of a Notification (status.states[<channel key>]). */
+export interface ChannelDeliveryState {
+  /** True once the channel accepted the message; a sent channel is never sent again. */
+  sent?: boolean;
+  /** When the last attempt was made (or the message was sent). */
+  timestamp?: string;
+  /** Attempts made so far. */
+  attempts?: number;
+  /** The error of the last failed attempt. */
+  errorMessage?: string;
+  /** When the next attempt is due (exponential backoff). */
+  nextAttemptAt?: string;
+}
+
+/** NotificationChannel is one way a team receives notifications (e-mail, chat or a webhook); every channel in a team's namespace receives the team's notifications. */
+export interface NotificationChannel {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: NotificationChannelSpec;
+  status?: NotificationChannelStatus;
+}
+
+/** NotificationChannelSpec is exactly one of email, chat or webhook, plus the purposes to ignore. */
+export interface NotificationChannelSpec {
+  /** Deliver by e-mail (SMTP). */
+  email?: EmailChannel;
+  /** Deliver to a chat incoming webhook. */
+  chat?: ChatChannel;
+  /** Deliver as JSON to a generic webhook. */
+  webhook?: WebhookChannel;
+  /** Purposes this channel does not receive (exact purposes; * matches any characters). */
+  ignore?: string[];
+}
+
+/** Deliver by e-mail (SMTP). */
+export interface EmailChannel {
+  /** E-mail addresses. */
+  recipients: string[];
+  /** The From address (default: the operator's SMTP setting). */
+  from?: string;
+}
+
+/** Deliver to a chat incoming webhook. */
+export interface ChatChannel {
+  /** The incoming-webhook URL of the chat. */
+  webhookUrl: string;
+  /**
+   * The message format.
+   * @default "generic"
+   */
+  format?: ChatFormat;
+}
+
+/** The message format. */
+export type ChatFormat = 'teams' | 'slack' | 'generic';
+
+/** Deliver as JSON to a generic webhook. */
+export interface WebhookChannel {
+  /** The URL the notification is POSTed to. */
+  url: string;
+  /** The Secret key whose value signs the request (HMAC-SHA256). */
+  secretRef?: WebhookSecretRef;
+}
+
+/** The Secret key whose value signs the request (HMAC-SHA256). */
+export interface WebhookSecretRef {
+  /** Name of the Secret in the channel's namespace. */
+  name: string;
+  /** Key in the Secret. */
+  key: string;
+}
+
+/** NotificationChannelStatus is the observed state of the channel. */
+export interface NotificationChannelStatus {
+  /** Standard conditions of the channel. */
+  conditions?: ConditionEntry[];
+  /** The .metadata.generation the status was computed from. */
+  observedGeneration?: number;
+}
+
+/** NotificationTemplate overrides the built-in template of one purpose and channel type; its name is <purpose>--<mail|chat|webhook>. */
+export interface NotificationTemplate {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec: NotificationTemplateSpec;
+  status?: NotificationTemplateStatus;
+}
+
+/** NotificationTemplateSpec holds the templates of the subject and the body. */
+export interface NotificationTemplateSpec {
+  /** Template of the subject (e-mail subject, chat title). */
+  subject?: string;
+  /** Template of the body (plain text for mail, the message for chat, the JSON document for webhooks). */
+  body: string;
+  /** Template of the HTML body of an e-mail (mail templates only). */
+  html?: string;
+}
+
+/** NotificationTemplateStatus is the observed state of the template. */
+export interface NotificationTemplateStatus {
+  /** Standard conditions of the template (e.g. whether it compiles). */
+  conditions?: ConditionEntry[];
+  /** The .metadata.generation the status was computed from. */
+  observedGeneration?: number;
+}

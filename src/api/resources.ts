@@ -1,4 +1,5 @@
-// Where the approval kinds live in the REST API, and the annotations the operator uses.
+// Where the approval and notification kinds live in the REST API, and the annotations and labels
+// the operator uses.
 import type { ResourceType } from '../runtime/resource.ts';
 
 export const API_GROUP = 'approval.cp.ei.telekom.de';
@@ -31,3 +32,35 @@ export const approvalPolicyResource = {
 /** The creator's username, stamped by the mutating webhook on create; immutable afterwards. */
 export const REQUESTED_BY_ANNOTATION = 'approval.cp.ei.telekom.de/requested-by';
 export const BASELINE_ANNOTATION = 'approval.cp.ei.telekom.de/baseline';
+
+export const NOTIFICATION_GROUP = 'notification.cp.ei.telekom.de';
+export const NOTIFICATION_API_VERSION = 'notification.cp.ei.telekom.de/v1';
+
+export const notificationResource = {
+  group: NOTIFICATION_GROUP,
+  version: 'v1',
+  plural: 'notifications',
+  kind: 'Notification',
+  namespaced: true,
+} as const satisfies ResourceType;
+
+export const notificationChannelResource = {
+  group: NOTIFICATION_GROUP,
+  version: 'v1',
+  plural: 'notificationchannels',
+  kind: 'NotificationChannel',
+  namespaced: true,
+} as const satisfies ResourceType;
+
+export const notificationTemplateResource = {
+  group: NOTIFICATION_GROUP,
+  version: 'v1',
+  plural: 'notificationtemplates',
+  kind: 'NotificationTemplate',
+  namespaced: true,
+} as const satisfies ResourceType;
+
+/** On every Notification: its spec.purpose (≤ 63 characters, so always a valid label value). */
+export const PURPOSE_LABEL = 'notification.cp.ei.telekom.de/purpose';
+/** On every Notification: its spec.sender.type (User or System). */
+export const SENDER_TYPE_LABEL = 'notification.cp.ei.telekom.de/sender-type';

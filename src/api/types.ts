@@ -1,7 +1,8 @@
-// The API types other code is written against. They are generated from the CRDs (the single
-// schema source) into ./generated.ts by `node hack/gen-api-types.ts`; this module only gives the
-// stable names. Objects read from the API server always carry the CRD defaults (action, strategy,
-// state, decisions), which is why those fields are not optional.
+// The API types other code is written against (the approval and the notification kinds). They are
+// generated from the CRDs (the single schema source) into ./generated.ts by
+// `node hack/gen-api-types.ts`; this module only gives the stable names. Objects read from the API
+// server always carry the CRD defaults (action, strategy, state, decisions), which is why those
+// fields are not optional.
 export type {
   ApplicationRef,
   Approval,
@@ -18,19 +19,38 @@ export type {
   Approvers,
   AvailableTransition,
   Callback,
+  ChannelDeliveryState,
+  ChannelRef,
+  ChatChannel,
+  ChatFormat,
   ConditionEntry,
   ConditionStatus,
   Decider,
   DecisionEntry,
   DecisionState,
+  EmailChannel,
+  FallbackEmail,
+  Notification,
+  NotificationChannel,
+  NotificationChannelSpec,
+  NotificationChannelStatus,
+  NotificationSender,
+  NotificationSpec,
+  NotificationStatus,
+  NotificationTemplate,
+  NotificationTemplateSpec,
+  NotificationTemplateStatus,
   ObjectRef,
   PolicyMatch,
   Reminder,
   Requester,
   SecretKeyRef,
+  SenderType,
   Stage,
   StageEvaluation,
   StageOutcome,
   StageStatus,
   Strategy,
+  WebhookChannel,
+  WebhookSecretRef,
 } from './generated.ts';
