@@ -2,7 +2,10 @@
 // scenarios 4, 6, 7): identity-bound votes, no self-approval, who may decide, frozen content,
 // operator-only System/Expire, autoapprove, a race-safe quorum, and failing closed.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { repoRoot } from '../../../hack/control-plane.ts';
 import type { Approval, ApprovalRequest } from '../../../src/api/types.ts';
 import { REQUESTED_BY_ANNOTATION, approvalRequestResource, approvalResource } from '../../../src/api/resources.ts';
 import { KubeClient, PatchType } from '../../../src/runtime/kube-client.ts';
@@ -135,6 +138,23 @@ describe('admission webhooks', () => {
     assert.match(hijack.stderr, /user "alice" cannot change spec.decider of approvalrequest .*: only its creator "carol" can edit it/);
     const own = await kubectl(['-n', ns, 'patch', 'ar', 'retarget', '--type=merge', '-p', '{"spec":{"requester":{"teamName":"shop","teamEmail":"shop@example.com","reason":"clarified"}}}'], requester);
     assert.equal(own.code, 0, own.stderr);
+  });
+
+  it('kubectl approval shows the webhook refusal and exits non-zero; as a decider it records the vote', async () => {
+    await create('via-plugin', 'Simple');
+    const plugin = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [join(repoRoot, 'src', 'cli', 'main.ts'), ...args, '-n', ns, '--kubeconfig', kubeconfigPath()], (err, stdout, stderr) =>
+          resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+      });
+    const self = await plugin(['approve', 'via-plugin', '-m', 'mine', '--as', 'carol', '--as-group', 'team:orders']);
+    assert.notEqual(self.code, 0);
+    assert.match(self.stderr, /user "carol" created approvalrequest .*\/via-plugin and cannot decide it/);
+    const ok = await plugin(['approve', 'via-plugin', '-m', 'ok', '--as', 'alice', '--as-group', 'team:orders']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /approved by alice: Pending → Granted/);
+    const request = await get('via-plugin');
+    assert.deepEqual(request.spec.decisions?.map((d) => [d.name, d.comment, d.resultingState]), [['alice', 'ok', 'Granted']]);
   });
 
   it('reserves Expire and System decisions to the operator', async () => {

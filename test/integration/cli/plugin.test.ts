@@ -75,7 +75,7 @@ describe('kubectl approval (plugin)', () => {
         { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob' },
       ],
     });
-    operator = await startOperator();
+    operator = await startOperator({ webhook: true });
     const request = {
       apiVersion: 'approval.cp.ei.telekom.de/v1',
       kind: 'ApprovalRequest',

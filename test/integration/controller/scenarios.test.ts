@@ -88,6 +88,24 @@ describe('acceptance scenarios (controller)', () => {
     assert.deepEqual(operator.writes.slice(writesBefore), [], 'no write for an unchanged request');
   });
 
+  it('the Approval is owned by its target when the target has a uid in the same namespace', async () => {
+    const target = await client.create<{ metadata: { uid: string } }>(collectionPath(core.configMap, ns), { metadata: { name: 'granted-thing' } });
+    const manifest = {
+      apiVersion: 'approval.cp.ei.telekom.de/v1',
+      kind: 'ApprovalRequest',
+      metadata: { name: 'owned' },
+      spec: {
+        strategy: 'Auto',
+        requester: { teamName: 'shop', teamEmail: 'shop@example.com', reason: 'owner reference' },
+        target: { apiVersion: 'v1', kind: 'ConfigMap', name: 'granted-thing', namespace: ns, uid: target.metadata.uid },
+      },
+    };
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: JSON.stringify(manifest) });
+    await waitForState('owned', 'Granted');
+    const approval = await waitForApprovalState('configmap--granted-thing', 'Granted');
+    assert.deepEqual(approval.metadata.ownerReferences?.map((o) => [o.kind, o.name, o.uid]), [['ConfigMap', 'granted-thing', target.metadata.uid]]);
+  });
+
   it('scenario 3: FourEyes — alice gives Semigranted, alice again changes nothing, bob grants', async () => {
     await apply('scenario-03-foureyes.yaml');
     await waitForState('orders-write-foureyes', 'Pending');

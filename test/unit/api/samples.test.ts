@@ -11,7 +11,7 @@ const samples = join(import.meta.dirname, '..', '..', '..', 'config', 'samples')
 const documents = (file: string) => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as unknown).filter(Boolean);
 
 describe('config/samples', () => {
-  for (const file of readdirSync(samples).filter((f) => f.endsWith('.yaml'))) {
+  for (const file of readdirSync(samples).filter((f) => f.startsWith('scenario-') && f.endsWith('.yaml'))) {
     it(`${file} is valid against the CRD schemas`, () => {
       for (const manifest of documents(join(samples, file))) {
         const result = validateManifest(manifest);
