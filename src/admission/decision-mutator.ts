@@ -6,6 +6,7 @@ import type { ApprovalPolicy, DecisionEntry } from '../api/types.ts';
 import { REQUESTED_BY_ANNOTATION } from '../api/resources.ts';
 import { pointerSegment, type AdmissionRequest, type JsonPatchOperation } from './admission-review.ts';
 import { evaluateSubject, isRepeatVote, readSubject, startsWith, type AdmissionSubject } from './subject.ts';
+import { apiTime } from '../runtime/time.ts';
 
 export interface MutationContext {
   operatorUsername: string;
@@ -13,7 +14,6 @@ export interface MutationContext {
   now: () => Date;
 }
 
-const toIso = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function mutateSubject(request: AdmissionRequest, context: MutationContext): JsonPatchOperation[] {
   if (request.subResource) return [];
@@ -48,7 +48,7 @@ function votePatch(subject: AdmissionSubject, username: string, context: Mutatio
   const appended = subject.newDecisions.slice(subject.oldDecisions.length);
   if (appended.length === 0) return [];
   const policies = context.policies();
-  const timestamp = toIso(context.now());
+  const timestamp = apiTime(context.now());
   const kept: DecisionEntry[] = [...subject.oldDecisions];
   for (const decision of appended) {
     const vote = { ...decision, name: decision.name || username, timestamp };

@@ -16,6 +16,7 @@ import { evaluateApproval } from './subject-evaluation.ts';
 import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
 import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
+import { apiTime } from '../runtime/time.ts';
 
 export interface ApprovalReconcilerDeps {
   client: KubeClient;
@@ -27,7 +28,6 @@ export interface ApprovalReconcilerDeps {
   now?: () => Date;
 }
 
-const toIso = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class ApprovalReconciler {
   private readonly deps: ApprovalReconcilerDeps;
@@ -78,7 +78,7 @@ export class ApprovalReconciler {
         previousConditions: approval.status?.conditions,
         now,
       }),
-      expiresAt: expiresAt ? toIso(expiresAt) : undefined,
+      expiresAt: expiresAt ? apiTime(expiresAt) : undefined,
     };
     const previousState = approval.status?.lastState as State | undefined;
     if (previousState !== evaluation.state) await this.reportTransition(approval, previousState, evaluation, resolution.strategy, decisions.length);

@@ -15,6 +15,7 @@ import { evaluateRequest } from './subject-evaluation.ts';
 import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
 import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
+import { apiTime } from '../runtime/time.ts';
 
 export interface RequestReconcilerDeps {
   client: KubeClient;
@@ -67,7 +68,7 @@ export class ApprovalRequestReconciler {
         previousConditions: request.status?.conditions,
         now,
       }),
-      expiresAt: expiresAt && OPEN_STATES.includes(evaluation.state) ? expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined,
+      expiresAt: expiresAt && OPEN_STATES.includes(evaluation.state) ? apiTime(expiresAt) : undefined,
       approval: approval ?? request.status?.approval,
     };
     const previousState = request.status?.lastState as State | undefined;

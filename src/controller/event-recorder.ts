@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isAlreadyExists, type KubeClient } from '../runtime/kube-client.ts';
 import { collectionPath, core, type KubeObject } from '../runtime/resource.ts';
+import { apiMicroTime } from '../runtime/time.ts';
 
 export interface EventRecord {
   reason: string;
@@ -34,7 +35,7 @@ export class EventRecorder {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name: `${name}.${suffix}`, namespace },
-      eventTime: new Date().toISOString().replace(/Z$/, '000Z'),
+      eventTime: apiMicroTime(new Date()),
       reportingController: REPORTING_CONTROLLER,
       reportingInstance: this.instance,
       action: 'Reconcile',

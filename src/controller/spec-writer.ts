@@ -5,6 +5,7 @@
 import type { DecisionEntry } from '../api/types.ts';
 import { PatchType, type KubeClient } from '../runtime/kube-client.ts';
 import { objectPath, type KubeObject, type ResourceType } from '../runtime/resource.ts';
+import { apiTime } from '../runtime/time.ts';
 
 export interface SpecUpdate {
   state: string;
@@ -24,7 +25,7 @@ export async function writeStatus(client: KubeClient, type: ResourceType, object
 }
 
 export function systemDecision(resultingState: string, comment: string, now: Date): DecisionEntry {
-  return { name: 'System', comment, timestamp: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), resultingState } as DecisionEntry;
+  return { name: 'System', comment, timestamp: apiTime(now), resultingState } as DecisionEntry;
 }
 
 

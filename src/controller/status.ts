@@ -2,6 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { conditionsFor, type Evaluation } from '../engine/index.ts';
 import type { ConditionEntry } from '../api/types.ts';
+import { apiTime } from '../runtime/time.ts';
 
 export interface StatusInput {
   evaluation: Evaluation;
@@ -20,7 +21,7 @@ export function commonStatus(input: StatusInput): Record<string, unknown> {
     evaluation.reason,
     input.generation,
     input.previousConditions as Parameters<typeof conditionsFor>[3],
-    input.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    apiTime(input.now),
   );
   return {
     availableTransitions: evaluation.availableTransitions,

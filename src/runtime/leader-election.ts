@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from './kube-client.ts';
 import { core, objectPath, collectionPath, type KubeObject } from './resource.ts';
+import { apiMicroTime } from './time.ts';
 
 interface Lease extends KubeObject {
   spec?: {
@@ -28,7 +29,6 @@ export interface LeaderElectionOptions {
   onLeadershipChange?: (leading: boolean) => void;
 }
 
-const microTime = () => new Date().toISOString().replace(/Z$/, '000Z');
 
 export class LeaderElector {
   private readonly client: KubeClient;
@@ -116,7 +116,7 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { identity, namespace, name, leaseDurationMs } = this.options;
-    const now = microTime();
+    const now = apiMicroTime(new Date());
     let lease: Lease;
     try {
       lease = await this.client.get<Lease>(this.path());

@@ -1,0 +1,14 @@
+// Creation of Notification objects (SPEC 9.2): the Notifier the controllers report to, reminders
+// before an Approval expires, and the pure naming and recipient rules. Reference: docs/notifications.md.
+export {
+  NotificationCreator,
+  notificationCreatorFor,
+  statusAdditions,
+  type NotificationCreatorDeps,
+  type ObservedChange,
+  type SubjectKind,
+  type WithdrawnChange,
+} from './notification-creator.ts';
+export { contentHash, notificationName, notificationPurpose, purposeFor, segment, type NotificationEvent, type Recipient } from './naming.ts';
+export { channelIgnores, deliveryFor, recipientsFor, type Delivery, type RecipientTeam, type Subject } from './recipients.ts';
+export { daysRemaining, dueReminders, reminderThresholds, type ReminderRule, type ReminderThreshold } from './reminders.ts';

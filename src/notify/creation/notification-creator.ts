@@ -1,0 +1,366 @@
+// Creates the Notification objects (SPEC 9.2): one per recipient of every state change, of a
+// withdrawn request and of a reminder before an Approval expires; then records them in the
+// subject's status.notificationRefs. Delivery is someone else's job (src/notify/delivery): a
+// Notification here is only the durable record of what must be sent, to whom, through which
+// channels.
+//
+// Idempotent: the controllers call stateChanged once per observed state change and again after a
+// crash. Every Notification's name is a hash of the event it is about, so the second call finds
+// the objects of the first (AlreadyExists) and at most adds the refs the first did not record.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { Approval, ApprovalRequest, Callback, Notification, NotificationChannel, ObjectRef } from '../../api/types.ts';
+import {
+  API_VERSION,
+  NOTIFICATION_API_VERSION,
+  PURPOSE_LABEL,
+  SENDER_TYPE_LABEL,
+  approvalRequestResource,
+  approvalResource,
+  notificationResource,
+} from '../../api/resources.ts';
+import { SYSTEM_DECIDER, type State } from '../../engine/index.ts';
+import { PatchType, isAlreadyExists, isConflict, isNotFound, type KubeClient } from '../../runtime/kube-client.ts';
+import { collectionPath, objectPath } from '../../runtime/resource.ts';
+import type { Notifier, StateChange } from '../notifier.ts';
+import { notificationName, notificationPurpose, purposeFor, type Recipient } from './naming.ts';
+import { deliveryFor, deliversAnything, deciderOf, recipientsFor, requesterOf, type RecipientTeam, type Subject } from './recipients.ts';
+import { daysRemaining } from './reminders.ts';
+
+export type SubjectKind = StateChange['kind'];
+
+/** What Notifier.withdrawn receives; `object` is the deleted request when the caller has it (the cache no longer does). */
+export type WithdrawnChange = Parameters<Notifier['withdrawn']>[0] & { object?: ApprovalRequest };
+
+/** A state change; `occurrence` (the number of decisions at the change) identifies it when given. */
+export type ObservedChange = StateChange & { occurrence?: number };
+
+export interface NotificationCreatorDeps {
+  client: KubeClient;
+  log: Logger;
+  /** The subject from the informer cache; on a miss the creator reads it from the API server. */
+  lookupSubject: (kind: SubjectKind, namespace: string, name: string) => ApprovalRequest | Approval | undefined;
+  /** The NotificationChannels of one namespace (from the informer cache). */
+  channels: (namespace: string) => NotificationChannel[];
+  now?: () => Date;
+  /** Pause before the n-th retry of a withdrawn notification is n times this (default 1000 ms). */
+  retryDelayMs?: number;
+}
+
+/** The states after which an ApprovalRequest's callback is sent (SPEC 9.4), with the callback's status. */
+const CALLBACK_STATUS: Partial<Record<State, string>> = { Granted: 'approved', Rejected: 'rejected', Expired: 'expired' };
+
+/** Attempts to create a withdrawn request's notification (nobody retries it otherwise), and the pause between them. */
+const WITHDRAWN_ATTEMPTS = 4;
+
+/** Conflicts in a row before the status write gives up (the reconcile is then retried). */
+const MAX_STATUS_ATTEMPTS = 5;
+
+const toIso = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const resourceOf = (kind: SubjectKind) => (kind === 'Approval' ? approvalResource : approvalRequestResource);
+
+interface Draft {
+  purpose: string;
+  name: string;
+  recipient: RecipientTeam;
+  actor: string;
+  properties: Record<string, unknown>;
+  callback?: Callback;
+}
+
+export class NotificationCreator implements Notifier {
+  private readonly client: KubeClient;
+  private readonly log: Logger;
+  private readonly lookupSubject: NotificationCreatorDeps['lookupSubject'];
+  private readonly channelsOf: NotificationCreatorDeps['channels'];
+  private readonly now: () => Date;
+  private readonly retryDelayMs: number;
+
+  constructor(deps: NotificationCreatorDeps) {
+    this.client = deps.client;
+    this.log = deps.log;
+    this.lookupSubject = deps.lookupSubject;
+    this.channelsOf = deps.channels;
+    this.now = deps.now ?? (() => new Date());
+    this.retryDelayMs = deps.retryDelayMs ?? 1000;
+  }
+
+  /** One Notification per recipient of the change, then the refs in the subject's status. */
+  async stateChanged(change: ObservedChange): Promise<void> {
+    const subject = await this.subject(change.kind, change.namespace, change.name, change.uid);
+    if (!subject) return;
+    const occurrence = change.occurrence ?? subject.spec.decisions?.length ?? 0;
+    const created = change.from === undefined;
+    const callbackStatus = change.kind === 'ApprovalRequest' ? CALLBACK_STATUS[change.to] : undefined;
+    const drafts: Draft[] = [];
+    for (const recipient of recipientsFor(subject, change.to)) {
+      const purpose = notificationPurpose(change.kind, change.action, created, recipient.role);
+      const callback = recipient.role === 'requester' && callbackStatus ? (subject as ApprovalRequest).spec.callback : undefined;
+      const properties = {
+        ...this.baseProperties(change.kind, subject, recipient.role, created ? 'created' : 'updated', change.actor, change.comment),
+        state_old: change.from,
+        state_new: change.to,
+        ...(callback ? { callback_status: callbackStatus } : {}),
+      };
+      drafts.push({
+        purpose,
+        recipient,
+        actor: change.actor,
+        properties,
+        callback,
+        name: notificationName(purpose, subject.spec.target.name, [subject.metadata.uid, purpose, change.from ?? '', change.to, occurrence]),
+      });
+    }
+    const refs = await this.createAll(change.kind, subject, drafts, true);
+    await this.record(change.kind, subject, refs);
+  }
+
+  /**
+   * A pending request was deleted: the decider is told (and the request's callback, if any, is
+   * sent with status cancelled). The request is gone, so the Notification has no owner and is not
+   * recorded in any status. Called fire-and-forget from an informer handler, so it never rejects:
+   * a failed create is retried a few times, then logged.
+   */
+  async withdrawn(change: WithdrawnChange): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.createWithdrawn(change);
+        return;
+      } catch (err) {
+        if (attempt >= WITHDRAWN_ATTEMPTS) {
+          this.log.error({ err, request: `${change.namespace}/${change.name}` }, 'withdrawn request: notification not created');
+          return;
+        }
+        await sleep(this.retryDelayMs * attempt);
+      }
+    }
+  }
+
+  private async createWithdrawn(change: WithdrawnChange): Promise<void> {
+    const subject = change.object ?? (await this.subject('ApprovalRequest', change.namespace, change.name, change.uid));
+    if (!subject) {
+      this.log.warn({ request: `${change.namespace}/${change.name}` }, 'withdrawn request not found: its decider is not notified');
+      return;
+    }
+    const recipient = deciderOf(subject) ?? { role: 'decider' as const };
+    const purpose = purposeFor(change.kind, change.action, 'withdrawn', 'decider');
+    const callback = change.kind === 'ApprovalRequest' ? (subject as ApprovalRequest).spec.callback : undefined;
+    const draft: Draft = {
+      purpose,
+      recipient,
+      actor: change.actor,
+      callback,
+      properties: {
+        ...this.baseProperties(change.kind, subject, 'decider', 'withdrawn', change.actor, change.comment),
+        state_old: change.from,
+        ...(callback ? { callback_status: 'cancelled' } : {}),
+      },
+      name: notificationName(purpose, subject.spec.target.name, [subject.metadata.uid ?? change.uid, purpose, change.from, 'withdrawn']),
+    };
+    await this.createAll(change.kind, subject, [draft], false);
+  }
+
+  /**
+   * A reminder that `approval` expires at `expiresAt`, to the requester and the decider, for the
+   * thresholds `keys` (dueReminders(...).due: several keys due at once give one reminder, named
+   * after the last). Records the Notifications in status.notificationRefs and the keys in
+   * status.remindersSent in one status write. Idempotent like stateChanged.
+   */
+  async createReminder(approval: Approval, keys: readonly string[], expiresAt: Date, now: Date = this.now()): Promise<ObjectRef[]> {
+    const key = keys.at(-1);
+    if (key === undefined) return [];
+    const action = approval.spec.action ?? 'unknown';
+    const recipients = [requesterOf(approval), deciderOf(approval)].filter((r): r is RecipientTeam => r !== undefined);
+    const drafts = recipients.map((recipient): Draft => {
+      const purpose = purposeFor('Approval', action, 'reminder', recipient.role);
+      return {
+        purpose,
+        recipient,
+        actor: SYSTEM_DECIDER,
+        properties: {
+          ...this.baseProperties('Approval', approval, recipient.role, 'reminder', SYSTEM_DECIDER, undefined),
+          state_new: approval.spec.state,
+          expiration_date: toIso(expiresAt),
+          days_remaining: daysRemaining(expiresAt, now),
+          reminder: key,
+        },
+        name: notificationName(purpose, approval.spec.target.name, [approval.metadata.uid, purpose, key, toIso(expiresAt)], key),
+      };
+    });
+    const refs = await this.createAll('Approval', approval, drafts, true);
+    await this.record('Approval', approval, refs, keys);
+    return refs;
+  }
+
+  /** The subject from the cache, else from the API server; undefined when it is gone or was replaced. */
+  private async subject(kind: SubjectKind, namespace: string, name: string, uid: string | undefined): Promise<Subject | undefined> {
+    let subject: Subject | undefined = this.lookupSubject(kind, namespace, name);
+    if (!subject || (uid && subject.metadata.uid !== uid)) {
+      try {
+        subject = await this.client.get<Subject>(objectPath(resourceOf(kind), namespace, name));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        subject = undefined;
+      }
+    }
+    if (!subject || (uid && subject.metadata.uid !== uid)) {
+      this.log.debug({ kind, object: `${namespace}/${name}`, uid }, 'subject of the notification is gone');
+      return undefined;
+    }
+    return subject;
+  }
+
+  private baseProperties(kind: SubjectKind, subject: Subject, recipient: Recipient, event: string, actor: string, comment: string | undefined) {
+    const { requester, decider, target } = subject.spec;
+    const last = subject.spec.decisions?.at(-1);
+    return {
+      kind,
+      action: subject.spec.action ?? 'unknown',
+      event,
+      recipient,
+      requester_team: requester.teamName,
+      requester_email: requester.teamEmail,
+      decider_team: decider?.teamName,
+      decider_email: decider?.teamEmail,
+      reason: requester.reason,
+      comment,
+      actor,
+      actor_email: last && last.name === actor ? last.email : undefined,
+      actioned_at: last && last.name === actor && last.timestamp ? last.timestamp : toIso(this.now()),
+      target: { kind: target.kind, namespace: target.namespace, name: target.name },
+      subject: { kind, namespace: subject.metadata.namespace, name: subject.metadata.name, uid: subject.metadata.uid },
+      requester_properties: requester.properties,
+    };
+  }
+
+  /** Creates the drafts that deliver anything (skipping those already recorded); their refs. */
+  private async createAll(kind: SubjectKind, subject: Subject, drafts: Draft[], owned: boolean): Promise<ObjectRef[]> {
+    const namespace = subject.metadata.namespace ?? '';
+    const recorded = new Map((subject.status?.notificationRefs ?? []).map((ref) => [`${ref.namespace}/${ref.name}`, ref]));
+    const refs: ObjectRef[] = [];
+    for (const draft of drafts) {
+      const known = recorded.get(`${namespace}/${draft.name}`);
+      if (known) {
+        refs.push(known); // created and recorded by an earlier call
+        continue;
+      }
+      const channels = draft.recipient.namespace ? this.channelsOf(draft.recipient.namespace) : [];
+      const delivery = deliveryFor(draft.recipient, draft.purpose, channels);
+      if (!deliversAnything(delivery) && !draft.callback) {
+        this.log.debug({ purpose: draft.purpose, team: draft.recipient.team }, 'no channel for this purpose: notification skipped');
+        continue;
+      }
+      const senderType = draft.actor === SYSTEM_DECIDER ? 'System' : 'User';
+      const notification: Notification = {
+        apiVersion: NOTIFICATION_API_VERSION,
+        kind: 'Notification',
+        metadata: {
+          name: draft.name,
+          namespace,
+          labels: { [PURPOSE_LABEL]: draft.purpose.slice(0, 63), [SENDER_TYPE_LABEL]: senderType },
+          ...(owned && subject.metadata.uid
+            ? { ownerReferences: [{ apiVersion: API_VERSION, kind, name: subject.metadata.name, uid: subject.metadata.uid }] }
+            : {}),
+        },
+        spec: {
+          purpose: draft.purpose,
+          sender: { type: senderType, name: draft.actor.slice(0, 512) },
+          channels: delivery.channels,
+          ...(delivery.fallbackEmail ? { fallbackEmail: delivery.fallbackEmail } : {}),
+          properties: JSON.parse(JSON.stringify(draft.properties)) as Record<string, unknown>,
+          ...(draft.callback ? { callback: draft.callback } : {}),
+        },
+      };
+      refs.push(await this.create(notification));
+    }
+    return refs;
+  }
+
+  private async create(notification: Notification): Promise<ObjectRef> {
+    const { name, namespace = '' } = notification.metadata;
+    try {
+      const created = await this.client.create<Notification>(collectionPath(notificationResource, namespace), notification);
+      this.log.debug({ notification: `${namespace}/${name}`, purpose: notification.spec.purpose }, 'notification created');
+      return { name, namespace, uid: created.metadata.uid };
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      const existing = await this.client.get<Notification>(objectPath(notificationResource, namespace, name));
+      return { name, namespace, uid: existing.metadata.uid };
+    }
+  }
+
+  /**
+   * Adds the missing refs (and reminder keys) to the subject's status with one JSON merge patch of
+   * the complete lists, guarded by the resourceVersion; on a conflict the subject is read again.
+   */
+  private async record(kind: SubjectKind, subject: Subject, refs: ObjectRef[], reminderKeys: readonly string[] = []): Promise<void> {
+    if (refs.length === 0 && reminderKeys.length === 0) return;
+    const path = objectPath(resourceOf(kind), subject.metadata.namespace, subject.metadata.name, 'status');
+    let current: Subject = subject;
+    for (let attempt = 1; ; attempt++) {
+      const patch = statusAdditions(current, refs, reminderKeys);
+      if (!patch) return;
+      try {
+        await this.client.patch(path, { metadata: { resourceVersion: current.metadata.resourceVersion }, status: patch }, PatchType.merge);
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err) || attempt >= MAX_STATUS_ATTEMPTS) throw err;
+      }
+      try {
+        current = await this.client.get<Subject>(objectPath(resourceOf(kind), subject.metadata.namespace, subject.metadata.name));
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
+      if (current.metadata.uid !== subject.metadata.uid) return;
+    }
+  }
+}
+
+/**
+ * The status fields to write so that `refs` and `reminderKeys` are recorded: the complete
+ * deduplicated lists (a merge patch replaces lists), or undefined when nothing is missing.
+ */
+export function statusAdditions(subject: Subject, refs: readonly ObjectRef[], reminderKeys: readonly string[] = []): Record<string, unknown> | undefined {
+  const patch: Record<string, unknown> = {};
+  const existing = subject.status?.notificationRefs ?? [];
+  const seen = new Set<string>();
+  const merged: ObjectRef[] = [];
+  for (const ref of [...existing, ...refs]) {
+    const key = `${ref.namespace}/${ref.name}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    merged.push(ref);
+  }
+  if (merged.length !== existing.length) patch.notificationRefs = merged;
+  if (reminderKeys.length > 0) {
+    const sent = (subject as Approval).status?.remindersSent ?? [];
+    if (reminderKeys.some((key) => !sent.includes(key))) patch.remindersSent = [...new Set([...sent, ...reminderKeys])];
+  }
+  return Object.keys(patch).length > 0 ? patch : undefined;
+}
+
+interface CacheLike<T> {
+  cache: { get(key: string): T | undefined; list(namespace?: string): T[] };
+}
+
+/**
+ * The creator over the operator's informers (Informer<…> fits): subjects and channels come from
+ * their caches. The NotificationChannel informer must watch every namespace the recipients'
+ * applicationRefs point to.
+ */
+export function notificationCreatorFor(
+  client: KubeClient,
+  log: Logger,
+  informers: { requests: CacheLike<ApprovalRequest>; approvals: CacheLike<Approval>; channels: CacheLike<NotificationChannel> },
+  now?: () => Date,
+): NotificationCreator {
+  return new NotificationCreator({
+    client,
+    log,
+    now,
+    lookupSubject: (kind, namespace, name) => (kind === 'Approval' ? informers.approvals : informers.requests).cache.get(`${namespace}/${name}`),
+    channels: (namespace) => informers.channels.cache.list(namespace),
+  });
+}

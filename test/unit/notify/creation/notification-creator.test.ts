@@ -1,0 +1,274 @@
+// NotificationCreator against an in-memory API (the real API server: test/integration/notify).
+import assert from 'node:assert/strict';
+import { beforeEach, describe, it } from 'node:test';
+import { pino } from 'pino';
+import type { Approval, ApprovalRequest, Notification, NotificationChannel } from '../../../../src/api/types.ts';
+import { PURPOSE_LABEL, SENDER_TYPE_LABEL } from '../../../../src/api/resources.ts';
+import { NotificationCreator, statusAdditions } from '../../../../src/notify/creation/notification-creator.ts';
+import { ApiError, type KubeClient } from '../../../../src/runtime/kube-client.ts';
+
+/** The API calls the creator makes, served from maps: objects by path, with resourceVersions. */
+class FakeApi {
+  objects = new Map<string, { metadata: { uid?: string; resourceVersion?: string; name: string }; status?: Record<string, unknown> }>();
+  calls: string[] = [];
+  private rv = 1;
+  private uid = 1;
+
+  put(path: string, object: { metadata: { name: string; uid?: string; resourceVersion?: string } }) {
+    object.metadata.uid ??= `uid-${this.uid++}`;
+    object.metadata.resourceVersion = String(this.rv++);
+    this.objects.set(path, object);
+    return object;
+  }
+
+  client(): KubeClient {
+    return {
+      create: async (path: string, body: { metadata: { name: string } }) => {
+        const at = `${path}/${body.metadata.name}`;
+        this.calls.push(`POST ${at}`);
+        if (this.objects.has(at)) throw new ApiError(409, 'POST', at, { reason: 'AlreadyExists' });
+        return structuredClone(this.put(at, structuredClone(body)));
+      },
+      get: async (path: string) => {
+        this.calls.push(`GET ${path}`);
+        const object = this.objects.get(path);
+        if (!object) throw new ApiError(404, 'GET', path, { reason: 'NotFound' });
+        return structuredClone(object);
+      },
+      patch: async (path: string, patch: { metadata?: { resourceVersion?: string }; status: Record<string, unknown> }) => {
+        this.calls.push(`PATCH ${path}`);
+        const object = this.objects.get(path.replace(/\/status$/, ''));
+        if (!object) throw new ApiError(404, 'PATCH', path, { reason: 'NotFound' });
+        if (patch.metadata?.resourceVersion && patch.metadata.resourceVersion !== object.metadata.resourceVersion) {
+          throw new ApiError(409, 'PATCH', path, { reason: 'Conflict' });
+        }
+        object.status = { ...object.status, ...patch.status };
+        object.metadata.resourceVersion = String(this.rv++);
+        return structuredClone(object);
+      },
+    } as unknown as KubeClient;
+  }
+}
+
+const requestPath = '/apis/approval.cp.ei.telekom.de/v1/namespaces/team-a/approvalrequests/orders-read';
+const approvalPath = '/apis/approval.cp.ei.telekom.de/v1/namespaces/team-a/approvals/apisubscription--orders';
+const notificationsPath = '/apis/notification.cp.ei.telekom.de/v1/namespaces/team-a/notifications';
+
+const newRequest = (): ApprovalRequest => ({
+  metadata: { name: 'orders-read', namespace: 'team-a' },
+  spec: {
+    action: 'subscribe',
+    strategy: 'Simple',
+    state: 'Pending',
+    requester: { teamName: 'team-a', teamEmail: 'team-a@example.com', reason: 'need it', applicationRef: { name: 'app', namespace: 'team-a' } },
+    decider: { teamName: 'orders', teamEmail: 'orders@example.com', applicationRef: { name: 'orders', namespace: 'orders' } },
+    target: { kind: 'ApiSubscription', name: 'orders', namespace: 'team-a' },
+    decisions: [],
+  },
+});
+
+const mailChannel = (name: string, namespace: string, ignore?: string[]): NotificationChannel => ({
+  metadata: { name, namespace },
+  spec: { email: { recipients: ['x@example.com'] }, ...(ignore ? { ignore } : {}) },
+});
+
+describe('NotificationCreator', () => {
+  let api: FakeApi;
+  let channels: NotificationChannel[];
+  let creator: NotificationCreator;
+  const notifications = () => [...api.objects.entries()].filter(([path]) => path.startsWith(notificationsPath)).map(([, o]) => o as unknown as Notification);
+  const request = () => api.objects.get(requestPath) as unknown as ApprovalRequest;
+
+  beforeEach(() => {
+    api = new FakeApi();
+    channels = [mailChannel('orders-mail', 'orders')];
+    api.put(requestPath, newRequest());
+    creator = new NotificationCreator({
+      client: api.client(),
+      log: pino({ level: 'silent' }),
+      lookupSubject: (kind, namespace, name) =>
+        structuredClone(api.objects.get(`/apis/approval.cp.ei.telekom.de/v1/namespaces/${namespace}/${kind === 'Approval' ? 'approvals' : 'approvalrequests'}/${name}`)) as ApprovalRequest | undefined,
+      channels: (namespace) => channels.filter((c) => c.metadata.namespace === namespace),
+      now: () => new Date('2024-05-01T12:00:00Z'),
+    });
+  });
+
+  it('creates one Notification for the decider on creation (Pending), with channels, labels, owner and properties', async () => {
+    const uid = request().metadata.uid!;
+    await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid, action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob' });
+    const [n, ...rest] = notifications();
+    assert.equal(rest.length, 0);
+    assert.equal(n!.spec.purpose, 'approvalrequest--subscribe--created--decider');
+    assert.match(n!.metadata.name, /^approvalrequest--subscribe--created--decider--orders--[0-9a-f]{10}$/);
+    assert.deepEqual(n!.metadata.labels, { [PURPOSE_LABEL]: 'approvalrequest--subscribe--created--decider', [SENDER_TYPE_LABEL]: 'User' });
+    assert.deepEqual(n!.metadata.ownerReferences, [{ apiVersion: 'approval.cp.ei.telekom.de/v1', kind: 'ApprovalRequest', name: 'orders-read', uid }]);
+    assert.deepEqual(n!.spec.sender, { type: 'User', name: 'bob' });
+    assert.deepEqual(n!.spec.channels, [{ name: 'orders-mail', namespace: 'orders' }]);
+    assert.equal(n!.spec.fallbackEmail, undefined);
+    assert.equal(n!.spec.callback, undefined);
+    assert.deepEqual(n!.spec.properties, {
+      kind: 'ApprovalRequest',
+      action: 'subscribe',
+      event: 'created',
+      recipient: 'decider',
+      requester_team: 'team-a',
+      requester_email: 'team-a@example.com',
+      decider_team: 'orders',
+      decider_email: 'orders@example.com',
+      reason: 'need it',
+      actor: 'bob',
+      actioned_at: '2024-05-01T12:00:00Z',
+      target: { kind: 'ApiSubscription', namespace: 'team-a', name: 'orders' },
+      subject: { kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid },
+      state_new: 'Pending',
+    });
+    assert.deepEqual(request().status?.notificationRefs, [{ name: n!.metadata.name, namespace: 'team-a', uid: n!.metadata.uid }]);
+  });
+
+  it('is idempotent: the same change twice creates nothing new and writes no status', async () => {
+    const uid = request().metadata.uid!;
+    const change = { kind: 'ApprovalRequest' as const, namespace: 'team-a', name: 'orders-read', uid, action: 'subscribe', from: 'Pending' as const, to: 'Granted' as const, actor: 'alice', comment: 'ok' };
+    await creator.stateChanged(change);
+    assert.equal(notifications().length, 2);
+    const writes = api.calls.filter((c) => !c.startsWith('GET')).length;
+    await creator.stateChanged(change);
+    assert.equal(notifications().length, 2);
+    assert.equal(api.calls.filter((c) => !c.startsWith('GET')).length, writes, 'the repeated call made no write');
+    assert.equal(request().status?.notificationRefs?.length, 2);
+  });
+
+  it('after a crash between create and status write, a repeat records the refs once (AlreadyExists)', async () => {
+    const uid = request().metadata.uid!;
+    const change = { kind: 'ApprovalRequest' as const, namespace: 'team-a', name: 'orders-read', uid, action: 'subscribe', from: 'Pending' as const, to: 'Rejected' as const, actor: 'alice' };
+    await creator.stateChanged(change);
+    const refs = request().status?.notificationRefs;
+    delete request().status!.notificationRefs; // as if the status write never happened
+    await creator.stateChanged(change);
+    assert.equal(notifications().length, 2);
+    assert.deepEqual(request().status?.notificationRefs, refs);
+  });
+
+  it('a new occurrence (another decision) is a new Notification', async () => {
+    const uid = request().metadata.uid!;
+    const change = { kind: 'ApprovalRequest' as const, namespace: 'team-a', name: 'orders-read', uid, action: 'subscribe', from: 'Pending' as const, to: 'Semigranted' as const, actor: 'alice' };
+    await creator.stateChanged({ ...change, occurrence: 1 });
+    await creator.stateChanged({ ...change, occurrence: 2 });
+    assert.equal(notifications().length, 2);
+    assert.ok(notifications().every((n) => n.spec.purpose === 'approvalrequest--subscribe--updated--decider'));
+  });
+
+  it('falls back to the team e-mail without channels, skips a team whose channels all ignore the purpose, and marks System', async () => {
+    channels = [mailChannel('quiet', 'orders', ['approvalrequest--*--decider'])];
+    const uid = request().metadata.uid!;
+    await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid, action: 'subscribe', from: 'Pending', to: 'Expired', actor: 'System' });
+    const all = notifications();
+    assert.deepEqual(all.map((n) => n.spec.purpose), ['approvalrequest--subscribe--updated--requester']);
+    assert.deepEqual(all[0]!.spec.channels, []);
+    assert.deepEqual(all[0]!.spec.fallbackEmail, { recipients: ['team-a@example.com'] });
+    assert.deepEqual(all[0]!.spec.sender, { type: 'System', name: 'System' });
+    assert.equal(all[0]!.metadata.labels?.[SENDER_TYPE_LABEL], 'System');
+  });
+
+  it('puts the callback on the requester notification of a final outcome', async () => {
+    const stored = request();
+    stored.spec.callback = { url: 'https://example.com/cb', secretRef: { name: 's', key: 'k' } };
+    stored.spec.decisions = [{ name: 'alice', email: 'alice@example.com', comment: 'fine', timestamp: '2024-05-01T11:00:00Z', resultingState: 'Granted' }];
+    await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid: stored.metadata.uid!, action: 'subscribe', from: 'Pending', to: 'Granted', actor: 'alice', comment: 'fine' });
+    const requester = notifications().find((n) => n.spec.purpose.endsWith('--requester'))!;
+    const decider = notifications().find((n) => n.spec.purpose.endsWith('--decider'))!;
+    assert.deepEqual(requester.spec.callback, stored.spec.callback);
+    assert.equal(requester.spec.properties?.callback_status, 'approved');
+    assert.equal(requester.spec.properties?.actor_email, 'alice@example.com');
+    assert.equal(requester.spec.properties?.actioned_at, '2024-05-01T11:00:00Z');
+    assert.equal(requester.spec.properties?.comment, 'fine');
+    assert.equal(decider.spec.callback, undefined);
+  });
+
+  it('retries the status write after a conflict with the re-read object', async () => {
+    const stale = structuredClone(request());
+    request().metadata.resourceVersion = '999'; // someone wrote after the cache saw it
+    creator = new NotificationCreator({ client: api.client(), log: pino({ level: 'silent' }), lookupSubject: () => stale, channels: () => [] });
+    await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid: stale.metadata.uid!, action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob' });
+    assert.equal(request().status?.notificationRefs?.length, 1);
+    assert.deepEqual(api.calls.filter((c) => c.startsWith('PATCH')).length, 2);
+  });
+
+  it('ignores a change of an object that is gone or was replaced (other uid)', async () => {
+    await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid: 'someone-else', action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob' });
+    await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'missing', uid: 'x', action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob' });
+    assert.equal(notifications().length, 0);
+  });
+
+  it('withdrawn: tells the decider, cancels the callback, no owner and no status', async () => {
+    const deleted = structuredClone(request());
+    deleted.spec.callback = { url: 'https://example.com/cb' };
+    api.objects.delete(requestPath);
+    await creator.withdrawn({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid: deleted.metadata.uid!, action: 'subscribe', from: 'Pending', actor: 'unknown', object: deleted });
+    await creator.withdrawn({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid: deleted.metadata.uid!, action: 'subscribe', from: 'Pending', actor: 'unknown', object: deleted });
+    const [n, ...rest] = notifications();
+    assert.equal(rest.length, 0);
+    assert.equal(n!.spec.purpose, 'approvalrequest--subscribe--withdrawn--decider');
+    assert.equal(n!.metadata.ownerReferences, undefined);
+    assert.deepEqual(n!.spec.callback, { url: 'https://example.com/cb' });
+    assert.equal(n!.spec.properties?.callback_status, 'cancelled');
+    assert.equal(n!.spec.properties?.state_old, 'Pending');
+  });
+
+  it('createReminder: both recipients, expiry properties, keys recorded with the refs in one write', async () => {
+    const approval: Approval = { ...newRequest(), metadata: { name: 'apisubscription--orders', namespace: 'team-a' }, spec: { ...newRequest().spec, state: 'Granted' } } as Approval;
+    api.put(approvalPath, approval);
+    const stored = api.objects.get(approvalPath) as unknown as Approval;
+    stored.status = { remindersSent: ['720h'] };
+    const expiresAt = new Date('2024-05-20T12:30:00Z');
+    const refs = await creator.createReminder(structuredClone(stored), ['720h@1', '720h@2'], expiresAt, new Date('2024-05-01T12:00:00Z'));
+    assert.equal(refs.length, 2);
+    const all = notifications();
+    assert.deepEqual(all.map((n) => n.spec.purpose).sort(), ['approval--subscribe--reminder--decider', 'approval--subscribe--reminder--requester']);
+    for (const n of all) {
+      assert.match(n.metadata.name, /--orders--720h-2--[0-9a-f]{10}$/);
+      assert.equal(n.spec.properties?.expiration_date, '2024-05-20T12:30:00Z');
+      assert.equal(n.spec.properties?.days_remaining, 19);
+      assert.equal(n.spec.properties?.reminder, '720h@2');
+      assert.deepEqual(n.spec.sender, { type: 'System', name: 'System' });
+      assert.equal(n.metadata.ownerReferences?.[0]?.kind, 'Approval');
+    }
+    assert.deepEqual(stored.status?.remindersSent, ['720h', '720h@1', '720h@2']);
+    assert.equal(stored.status?.notificationRefs?.length, 2);
+    assert.equal(api.calls.filter((c) => c.startsWith('PATCH')).length, 1);
+    await creator.createReminder(structuredClone(stored), ['720h@1', '720h@2'], expiresAt);
+    assert.equal(notifications().length, 2, 'idempotent');
+    assert.deepEqual(await creator.createReminder(structuredClone(stored), [], expiresAt), []);
+  });
+});
+
+describe('statusAdditions', () => {
+  const subject = { ...newRequest(), status: { notificationRefs: [{ name: 'a', namespace: 'n', uid: '1' }] } };
+
+  it('is the complete deduplicated list, or undefined when nothing is missing', () => {
+    assert.equal(statusAdditions(subject, [{ name: 'a', namespace: 'n', uid: '1' }]), undefined);
+    assert.deepEqual(statusAdditions(subject, [{ name: 'b', namespace: 'n' }, { name: 'b', namespace: 'n' }]), {
+      notificationRefs: [{ name: 'a', namespace: 'n', uid: '1' }, { name: 'b', namespace: 'n' }],
+    });
+    assert.deepEqual(statusAdditions(subject, [], ['720h']), { remindersSent: ['720h'] });
+  });
+});
+
+describe('NotificationCreator.withdrawn', () => {
+  it('never rejects (it is called fire-and-forget): errors are retried, then logged', async () => {
+    let calls = 0;
+    const errors: unknown[] = [];
+    const log = pino({ level: 'silent' });
+    log.error = ((obj: unknown) => errors.push(obj)) as typeof log.error;
+    const failing = {
+      create: async () => {
+        calls++;
+        throw new ApiError(500, 'POST', '/x', { reason: 'InternalError' });
+      },
+    } as unknown as KubeClient;
+    const creator = new NotificationCreator({ client: failing, log, lookupSubject: () => undefined, channels: () => [], retryDelayMs: 1 });
+    const deleted = { ...newRequest(), metadata: { name: 'r', namespace: 'team-a', uid: 'u' } };
+    await creator.withdrawn({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'r', uid: 'u', action: 'subscribe', from: 'Pending', actor: 'unknown', object: deleted });
+    assert.equal(calls, 4);
+    assert.equal(errors.length, 1);
+  });
+});

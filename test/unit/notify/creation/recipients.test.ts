@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ApprovalRequest, NotificationChannel } from '../../../../src/api/types.ts';
+import { channelIgnores, deliveryFor, recipientsFor } from '../../../../src/notify/creation/recipients.ts';
+
+const request = (): ApprovalRequest => ({
+  metadata: { name: 'r', namespace: 'team-a', uid: 'u1' },
+  spec: {
+    action: 'subscribe',
+    requester: { teamName: 'team-a', teamEmail: 'a@example.com', reason: 'why', applicationRef: { name: 'app', namespace: 'team-a-apps' } },
+    decider: { teamName: 'orders', teamEmail: 'orders@example.com', applicationRef: { name: 'orders', namespace: 'orders-apps' } },
+    target: { kind: 'ApiSubscription', name: 'orders', namespace: 'team-a' },
+  },
+});
+
+const channel = (name: string, namespace: string, ignore?: string[]): NotificationChannel => ({
+  metadata: { name, namespace },
+  spec: { email: { recipients: [`${name}@example.com`] }, ...(ignore ? { ignore } : {}) },
+});
+
+describe('recipientsFor', () => {
+  it('notifies the decider on every change and the requester except on Pending and Semigranted', () => {
+    const roles = (to: Parameters<typeof recipientsFor>[1]) => recipientsFor(request(), to).map((r) => r.role);
+    assert.deepEqual(roles('Pending'), ['decider']);
+    assert.deepEqual(roles('Semigranted'), ['decider']);
+    for (const to of ['Granted', 'Rejected', 'Expired', 'Suspended'] as const) assert.deepEqual(roles(to), ['decider', 'requester'], to);
+  });
+
+  it('takes team, e-mail and the applicationRef namespace of each', () => {
+    assert.deepEqual(recipientsFor(request(), 'Granted'), [
+      { role: 'decider', team: 'orders', email: 'orders@example.com', namespace: 'orders-apps' },
+      { role: 'requester', team: 'team-a', email: 'a@example.com', namespace: 'team-a-apps' },
+    ]);
+  });
+
+  it('leaves out a subject without decider', () => {
+    const r = request();
+    delete r.spec.decider;
+    assert.deepEqual(recipientsFor(r, 'Pending'), []);
+    assert.deepEqual(recipientsFor(r, 'Granted').map((x) => x.role), ['requester']);
+  });
+});
+
+describe('deliveryFor', () => {
+  const decider = recipientsFor(request(), 'Pending')[0]!;
+  const purpose = 'approvalrequest--subscribe--created--decider';
+
+  it('uses every channel of the recipient namespace that does not ignore the purpose, sorted', () => {
+    const channels = [channel('z-chat', 'orders-apps'), channel('a-mail', 'orders-apps'), channel('quiet', 'orders-apps', [purpose])];
+    assert.deepEqual(deliveryFor(decider, purpose, channels), {
+      channels: [
+        { name: 'a-mail', namespace: 'orders-apps' },
+        { name: 'z-chat', namespace: 'orders-apps' },
+      ],
+    });
+  });
+
+  it('falls back to the team e-mail when the namespace has no channel', () => {
+    assert.deepEqual(deliveryFor(decider, purpose, []), { channels: [], fallbackEmail: { recipients: ['orders@example.com'] } });
+    assert.deepEqual(deliveryFor({ role: 'decider', email: 'x@example.com' }, purpose, []), { channels: [], fallbackEmail: { recipients: ['x@example.com'] } });
+  });
+
+  it('ignores channels of other namespaces and channels being deleted', () => {
+    const deleting = channel('old', 'orders-apps');
+    deleting.metadata.deletionTimestamp = '2024-01-01T00:00:00Z';
+    assert.deepEqual(deliveryFor(decider, purpose, [channel('other', 'elsewhere'), deleting]), { channels: [], fallbackEmail: { recipients: ['orders@example.com'] } });
+  });
+
+  it('sends nothing when every channel ignores the purpose (the team opted out), or there is no address', () => {
+    assert.deepEqual(deliveryFor(decider, purpose, [channel('quiet', 'orders-apps', ['*--decider'])]), { channels: [] });
+    assert.deepEqual(deliveryFor({ role: 'decider' }, purpose, []), { channels: [] });
+  });
+
+  it('matches ignore entries exactly or with * wildcards', () => {
+    const c = channel('c', 'n', ['approval--*--reminder--*', 'APPROVALREQUEST--SUBSCRIBE--UPDATED--REQUESTER']);
+    assert.equal(channelIgnores(c, 'approval--subscribe--reminder--decider'), true);
+    assert.equal(channelIgnores(c, 'approvalrequest--subscribe--updated--requester'), true);
+    assert.equal(channelIgnores(c, 'approvalrequest--subscribe--updated--decider'), false);
+    assert.equal(channelIgnores(channel('d', 'n', ['a.b']), 'axb'), false, 'dots are literal');
+  });
+});
