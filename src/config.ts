@@ -19,6 +19,8 @@ export interface OperatorConfig {
   mailFrom?: string;
   workers: number;
   teamGroupPrefix: string;
+  notifications: 'deliver' | 'create-only';
+  allowedRecipientDomains: string[];
 }
 
 const flags = {
@@ -35,6 +37,8 @@ const flags = {
   'mail-from': { type: 'string' },
   workers: { type: 'string', default: '4' },
   'team-group-prefix': { type: 'string', default: 'team:' },
+  notifications: { type: 'string', default: 'deliver' },
+  'allowed-recipient-domains': { type: 'string', default: '' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -48,6 +52,8 @@ const schema = {
     logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
     smtpUrl: { type: 'string', pattern: '^smtps?://' },
     teamGroupPrefix: { type: 'string', minLength: 1 },
+    notifications: { enum: ['deliver', 'create-only'] },
+    allowedRecipientDomains: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9.-]+$' } },
     workers: { type: 'integer', minimum: 1, maximum: 64 },
   },
 } as const;
@@ -65,7 +71,9 @@ export const usage = `Usage: node dist/main.js [flags]   (each flag also from AP
   --smtp-url URL                  smtp://host:port for e-mail notifications
   --mail-from ADDRESS             sender of e-mail notifications
   --workers N                     reconcile workers per controller (default 4)
-  --team-group-prefix PREFIX      group of a decider team is PREFIX+teamName (default "team:")`;
+  --team-group-prefix PREFIX      group of a decider team is PREFIX+teamName (default "team:")
+  --notifications MODE            deliver (default) or create-only (another service delivers)
+  --allowed-recipient-domains D   comma-separated e-mail domains notifications may go to (default: any)`;
 
 const envName = (flag: string) => `APPROVAL_${flag.replace(/-/g, '_').toUpperCase()}`;
 
@@ -92,6 +100,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, podNamespace
     mailFrom: value('mail-from'),
     workers: port('workers'),
     teamGroupPrefix: value('team-group-prefix') ?? 'team:',
+    notifications: value('notifications') as OperatorConfig['notifications'],
+    allowedRecipientDomains: (value('allowed-recipient-domains') ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean),
   };
   const validate = new Ajv({ allErrors: true }).compile(schema);
   if (!validate(config)) {

@@ -25,6 +25,10 @@ async function main(): Promise<void> {
     metricsPort: config.metricsPort,
     workers: config.workers,
     leaderElection: config.leaderElect ? { namespace: config.leaderElectionNamespace } : undefined,
+    delivery:
+      config.notifications === 'deliver'
+        ? { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, allowedRecipientDomains: config.allowedRecipientDomains, operatorNamespace: config.leaderElectionNamespace }
+        : undefined,
     webhook: config.webhookPort !== 0 && config.webhookCertDir ? { port: config.webhookPort, certDir: config.webhookCertDir, teamGroupPrefix: config.teamGroupPrefix } : undefined,
   });
   let stopping = false;

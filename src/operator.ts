@@ -2,14 +2,16 @@
 // main.ts calls this; the integration tests call it too, so they run the real wiring.
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Approval, ApprovalPolicy, ApprovalRequest } from './api/types.ts';
-import { approvalPolicyResource, approvalRequestResource, approvalResource } from './api/resources.ts';
+import type { Approval, ApprovalPolicy, ApprovalRequest, NotificationChannel } from './api/types.ts';
+import { approvalPolicyResource, approvalRequestResource, approvalResource, notificationChannelResource } from './api/resources.ts';
 import { ApprovalReconciler } from './controller/approval-reconciler.ts';
 import { ApprovalRequestReconciler } from './controller/approval-request-reconciler.ts';
 import { EventRecorder } from './controller/event-recorder.ts';
 import { ApprovalMetrics } from './controller/metrics.ts';
 import { TransitionReporter } from './controller/transition-reporter.ts';
-import { LoggingNotifier, type Notifier } from './notify/notifier.ts';
+import { notificationCreatorFor } from './notify/creation/index.ts';
+import { createDeliveryController, type DeliveryControllerOptions } from './notify/delivery/delivery-controller.ts';
+import type { Notifier } from './notify/notifier.ts';
 import { DeciderAuthorizer } from './admission/decider-authorizer.ts';
 import { serveWebhooks } from './admission/webhook-server.ts';
 import { Controller } from './runtime/controller.ts';
@@ -27,6 +29,8 @@ export interface OperatorOptions {
   metricsPort?: number;
   workers?: number;
   notifier?: Notifier;
+  /** Delivery of Notifications (SPEC §9.3); absent = create-only (another service delivers). */
+  delivery?: Omit<DeliveryControllerOptions, 'client' | 'log' | 'now'>;
   /** Admission webhooks over TLS (SPEC §7); served on every replica, leader or not. */
   webhook?: { port: number; certDir: string; teamGroupPrefix?: string; operatorUsername?: string };
   now?: () => Date;
@@ -49,9 +53,12 @@ export function createOperator(options: OperatorOptions): Manager {
   const requests = manager.informer<ApprovalRequest>(approvalRequestResource);
   const approvals = manager.informer<Approval>(approvalResource);
   const policies = manager.informer<ApprovalPolicy>(approvalPolicyResource);
+  // Channels live in the recipients' namespaces, so they are watched cluster-wide even with --namespace.
+  const channels = manager.informer<NotificationChannel>(notificationChannelResource, { namespace: undefined });
   const metrics = new ApprovalMetrics(manager.metrics.registry);
   const events = new EventRecorder(options.client, identity, options.log);
-  const notifier = options.notifier ?? new LoggingNotifier(options.log);
+  const creator = notificationCreatorFor(options.client, options.log, { requests, approvals, channels }, options.now);
+  const notifier = options.notifier ?? creator;
   const reporter = new TransitionReporter({ log: options.log, events, notifier, metrics });
   const workers = options.workers ?? 4;
 
@@ -74,7 +81,7 @@ export function createOperator(options: OperatorOptions): Manager {
     const state = object.status?.lastState ?? object.spec.state;
     if (type !== 'DELETED' || (state !== 'Pending' && state !== 'Semigranted')) return;
     const { namespace = '', name, uid = '' } = object.metadata;
-    void notifier.withdrawn({ kind: 'ApprovalRequest', namespace, name, uid, action: object.spec.action ?? 'unknown', from: state, actor: 'unknown' });
+    void notifier.withdrawn({ kind: 'ApprovalRequest', namespace, name, uid, action: object.spec.action ?? 'unknown', from: state, actor: 'unknown', object });
   });
 
   const approvalController = new Controller({
@@ -82,7 +89,7 @@ export function createOperator(options: OperatorOptions): Manager {
     workers,
     log: options.log,
     metrics: manager.metrics,
-    reconcile: new ApprovalReconciler({ client: options.client, log: options.log, approvals, policies, events, reporter, now: options.now }).reconcile,
+    reconcile: new ApprovalReconciler({ client: options.client, log: options.log, approvals, policies, events, reporter, reminders: creator, now: options.now }).reconcile,
   });
   approvalController.watch(approvals);
   approvalController.watch(policies, ({ type }) => (type === 'RESYNC' ? [] : approvals.cache.keys()));
@@ -107,6 +114,9 @@ export function createOperator(options: OperatorOptions): Manager {
     });
   }
 
+  if (options.delivery) {
+    manager.addController(createDeliveryController(manager, { ...options.delivery, client: options.client, log: options.log, now: options.now }));
+  }
   manager.addController(requestController);
   manager.addController(approvalController);
   countObjectsByState(requests, approvals, metrics);

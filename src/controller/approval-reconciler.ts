@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Approval, ApprovalPolicy, DecisionEntry } from '../api/types.ts';
 import { BASELINE_ANNOTATION, approvalResource } from '../api/resources.ts';
 import { parseDuration, type Evaluation, type State } from '../engine/index.ts';
+import { dueReminders } from '../notify/creation/index.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { PatchType, type KubeClient } from '../runtime/kube-client.ts';
@@ -18,6 +19,11 @@ import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
 import { apiTime } from '../runtime/time.ts';
 
+/** Sends the reminders that are due before an Approval expires (the notification creator). */
+export interface ReminderSender {
+  createReminder(approval: Approval, keys: readonly string[], expiresAt: Date, now?: Date): Promise<unknown>;
+}
+
 export interface ApprovalReconcilerDeps {
   client: KubeClient;
   log: Logger;
@@ -25,6 +31,7 @@ export interface ApprovalReconcilerDeps {
   policies: Informer<ApprovalPolicy>;
   events: EventRecorder;
   reporter: TransitionReporter;
+  reminders?: ReminderSender;
   now?: () => Date;
 }
 
@@ -69,7 +76,12 @@ export class ApprovalReconciler {
       return;
     }
 
+    // A new grant (another expiry) starts its reminders afresh; otherwise remindersSent belongs to
+    // the reminder sender and is left out of the desired status.
+    const sameGrant = expiresAt !== undefined && approval.status?.expiresAt === apiTime(expiresAt);
+    const nextReminderAt = sameGrant && evaluation.state === 'Granted' ? await this.sendDueReminders(approval, expiresAt, resolution.policy, now) : undefined;
     const desired = {
+      ...(sameGrant ? {} : { remindersSent: undefined }),
       ...commonStatus({
         evaluation,
         strategy: resolution.strategy,
@@ -86,9 +98,19 @@ export class ApprovalReconciler {
     if (patch) await writeStatus(this.deps.client, approvalResource, approval, patch);
 
     if (expiresAt && evaluation.state !== 'Expired' && evaluation.state !== 'Rejected') {
-      return { requeueAfterMs: Math.max(0, expiresAt.getTime() - now.getTime()) + 10 };
+      const wakeAt = Math.min(expiresAt.getTime(), nextReminderAt?.getTime() ?? Infinity);
+      return { requeueAfterMs: Math.max(0, wakeAt - now.getTime()) + 10 };
     }
   };
+
+  /** Sends what is due now; returns when the next reminder falls due. */
+  private async sendDueReminders(approval: Approval, expiresAt: Date, policy: ApprovalPolicy | undefined, now: Date): Promise<Date | undefined> {
+    const rules = policy?.spec.reminders ?? [];
+    if (!this.deps.reminders || rules.length === 0) return undefined;
+    const { due, nextAt } = dueReminders(rules, expiresAt, now, approval.status?.remindersSent ?? []);
+    if (due.length > 0) await this.deps.reminders.createReminder(approval, due, expiresAt, now);
+    return nextAt;
+  }
 
   private async recordBaseline(approval: Approval, baseline: string): Promise<void> {
     const { namespace, name, resourceVersion } = approval.metadata;

@@ -40,7 +40,18 @@ export class TransitionReporter {
       { audit: true, kind: t.kind, request: `${namespace}/${name}`, from: t.from ?? null, to: t.to, actor: t.actor, strategy: t.strategy },
       'transition',
     );
-    await this.notifier.stateChanged({ kind: t.kind, namespace, name, uid, action: t.action, from: t.from, to: t.to, actor: t.actor, comment: t.comment });
+    await this.notifier.stateChanged({
+      kind: t.kind,
+      namespace,
+      name,
+      uid,
+      action: t.action,
+      from: t.from,
+      to: t.to,
+      actor: t.actor,
+      comment: t.comment,
+      occurrence: t.occurrence,
+    });
     await this.events.record(t.object, {
       reason: t.to,
       note: t.from ? `${t.from} → ${t.to} by ${t.actor}` : `created in state ${t.to}`,

@@ -1,6 +1,7 @@
 // The seam between the controllers and notifications (SPEC §9): controllers report each state
 // change here; the Notification objects and their delivery arrive in the notifications issue.
 import type { Logger } from 'pino';
+import type { ApprovalRequest } from '../api/types.ts';
 import type { State } from '../engine/index.ts';
 
 export interface StateChange {
@@ -13,13 +14,15 @@ export interface StateChange {
   to: State;
   actor: string;
   comment?: string;
+  /** Which change of the subject this is (its decision count), so names stay deterministic. */
+  occurrence?: number;
 }
 
 export interface Notifier {
   /** Called once per observed state change; must be idempotent (a crash may repeat a call). */
   stateChanged(change: StateChange): Promise<void>;
   /** A pending request was deleted before it was decided. */
-  withdrawn(change: Omit<StateChange, 'to' | 'from'> & { from: State }): Promise<void>;
+  withdrawn(change: Omit<StateChange, 'to' | 'from'> & { from: State; object?: ApprovalRequest }): Promise<void>;
 }
 
 /** Logs what would be notified; the default until Notification objects exist. */
@@ -34,7 +37,7 @@ export class LoggingNotifier implements Notifier {
     this.log.debug({ notify: change }, 'state change to notify');
   }
 
-  async withdrawn(change: Omit<StateChange, 'to' | 'from'> & { from: State }): Promise<void> {
+  async withdrawn(change: Omit<StateChange, 'to' | 'from'> & { from: State; object?: ApprovalRequest }): Promise<void> {
     this.log.debug({ notify: change }, 'withdrawn request to notify');
   }
 }

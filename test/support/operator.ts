@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../hack/control-plane.ts';
 import { registerLocalWebhooks, unregisterLocalWebhooks } from '../../hack/webhook-local.ts';
+import type { DeliveryControllerOptions } from '../../src/notify/delivery/delivery-controller.ts';
 import type { Manager } from '../../src/runtime/manager.ts';
 import { createOperator } from '../../src/operator.ts';
 import { adminClient, kubeconfigPath, testLogger } from './cluster.ts';
@@ -19,6 +20,8 @@ export interface OperatorTestOptions {
   namespace?: string;
   /** Serve and register the admission webhooks (unregistered again by stop, unless kept). */
   webhook?: boolean;
+  /** Deliver Notifications (e.g. to a test SMTP server); without it they are only created. */
+  delivery?: Omit<DeliveryControllerOptions, 'client' | 'log' | 'now'>;
 }
 
 export async function startOperator(options: OperatorTestOptions = {}): Promise<RunningOperator & { unregisterWebhooks(): void }> {
@@ -32,7 +35,7 @@ export async function startOperator(options: OperatorTestOptions = {}): Promise<
     webhook = { port: await freePort(), certDir: mkdtempSync(join(tmpdir(), 'approval-webhook-')) };
     registerLocalWebhooks(kubeconfigPath(), webhook.port, webhook.certDir);
   }
-  const manager = createOperator({ client, log: testLogger(), namespace: options.namespace, identity: 'test-operator', webhook });
+  const manager = createOperator({ client, log: testLogger(), namespace: options.namespace, identity: 'test-operator', webhook, delivery: options.delivery });
   await manager.start();
   const unregisterWebhooks = () => {
     if (webhook) unregisterLocalWebhooks(kubeconfigPath());

@@ -22,11 +22,3 @@ export function backoffDelayMs(attempts: number, options: BackoffOptions = {}): 
   return Math.min(max, base * 2 ** Math.min(exponent, 1023));
 }
 
-/**
- * When to try again after a failed attempt, or undefined when the next attempt would be past the
- * maximum age (the channel gives up). `createdAt` is the Notification's creationTimestamp.
- */
-export function nextAttemptAt(attempts: number, now: Date, createdAt: Date, maxAgeMs: number, options: BackoffOptions = {}): Date | undefined {
-  const next = new Date(now.getTime() + backoffDelayMs(attempts, options));
-  return next.getTime() - createdAt.getTime() > maxAgeMs ? undefined : next;
-}

@@ -2,12 +2,19 @@
 // reminder) and audience (decider, requester), each in every template kind (mail: subject, text
 // and HTML; chat; webhook). They are Handlebars templates over the Notification's properties plus
 // the parts of the purpose (see render.ts); a NotificationTemplate object overrides them.
-import type { TemplateKind, TemplateSource } from '../delivery/types.ts';
+import type { TemplateKind } from '../delivery/types.ts';
 
 export const EVENTS = ['created', 'updated', 'withdrawn', 'reminder'] as const;
 export type NotificationEvent = (typeof EVENTS)[number];
 export const AUDIENCES = ['decider', 'requester'] as const;
 export type Audience = (typeof AUDIENCES)[number];
+
+/** A NotificationTemplate spec whose subject is always set. */
+export interface BuiltinTemplate {
+  subject: string;
+  body: string;
+  html?: string;
+}
 
 interface Family {
   subject: string;
@@ -125,7 +132,7 @@ const htmlDetails = [
 
 const footer = 'Sent by the approval operator (notification purpose {{purpose}}).';
 
-function mail(family: Family): TemplateSource {
+function mail(family: Family): BuiltinTemplate {
   const next = family.next ? `${family.next}\n\n` : '';
   return {
     subject: family.subject,
@@ -138,17 +145,17 @@ function mail(family: Family): TemplateSource {
   };
 }
 
-function chat(family: Family): TemplateSource {
+function chat(family: Family): BuiltinTemplate {
   const next = family.next ? `\n${family.next}\n` : '';
   return { subject: family.subject, body: `${family.intro}\n${next}` };
 }
 
-function webhook(family: Family): TemplateSource {
+function webhook(family: Family): BuiltinTemplate {
   return { subject: family.subject, body: family.intro };
 }
 
 /** The built-in template of an event, audience and kind. */
-export function defaultTemplate(event: NotificationEvent, audience: Audience, kind: TemplateKind): TemplateSource {
+export function defaultTemplate(event: NotificationEvent, audience: Audience, kind: TemplateKind): BuiltinTemplate {
   const family = families[event][audience];
   switch (kind) {
     case 'mail':

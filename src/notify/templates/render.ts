@@ -2,7 +2,7 @@
 // or an override (a NotificationTemplate's spec). Plain-text parts (subject, text, chat, webhook)
 // are rendered without escaping; the HTML part escapes every value. Pure: no I/O.
 import Handlebars from 'handlebars';
-import type { TemplateKind, TemplateSource } from '../delivery/types.ts';
+import type { TemplateKind, NotificationTemplateSpec } from '../delivery/types.ts';
 import { AUDIENCES, EVENTS, defaultTemplate, type Audience, type NotificationEvent } from './defaults.ts';
 
 export interface ParsedPurpose {
@@ -125,15 +125,19 @@ const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim().slice(0, 250)
 /**
  * Renders the texts of a notification for one kind of channel. `override` is the spec of the
  * NotificationTemplate `<purpose>--<kind>` when one exists; a broken override throws TemplateError
- * (the caller falls back to the built-in template and says so).
+ * (the caller falls back to the built-in template and says so). An override without `subject`
+ * keeps the built-in subject; a mail override without `html` sends text only.
  */
-export function renderNotification(purpose: string, properties: Record<string, unknown>, kind: TemplateKind, override?: TemplateSource): RenderedMessage {
+export function renderNotification(purpose: string, properties: Record<string, unknown>, kind: TemplateKind, override?: NotificationTemplateSpec): RenderedMessage {
   const context = templateContext(purpose, properties);
   const { event, audience } = parsePurpose(purpose);
-  const template = override ?? defaultTemplate(event, audience, kind);
+  const builtin = defaultTemplate(event, audience, kind);
+  const template = override ?? builtin;
   const name = override ? `${purpose}--${kind}` : `built-in ${event}/${audience}/${kind}`;
+  // An override without a subject keeps the built-in one.
+  const subject = override?.subject ?? builtin.subject ?? '';
   const message: RenderedMessage = {
-    subject: oneLine(render(template.subject ?? '', context, false, `${name} (subject)`)),
+    subject: oneLine(render(subject, context, false, `${name} (subject)`)),
     text: render(template.body ?? '', context, false, `${name} (body)`),
     source: override ? 'override' : 'builtin',
   };

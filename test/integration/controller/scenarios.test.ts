@@ -21,12 +21,14 @@ describe('acceptance scenarios (controller)', () => {
   const waitForState = (name: string, state: string, timeoutMs = 20_000) =>
     eventually(`${name} to be ${state}`, async () => {
       const request = await getRequest(name);
-      return request.status?.lastState === state && request.spec.state === state ? request : undefined;
+      const observed = request.status?.observedGeneration === request.metadata.generation;
+      return observed && request.status?.lastState === state && request.spec.state === state ? request : undefined;
     }, timeoutMs);
   const waitForApprovalState = (name: string, state: string, timeoutMs = 20_000) =>
     eventually(`approval ${name} to be ${state}`, async () => {
       const approval = await getApproval(name);
-      return approval.status?.lastState === state && approval.spec.state === state ? approval : undefined;
+      const observed = approval.status?.observedGeneration === approval.metadata.generation;
+      return observed && approval.status?.lastState === state && approval.spec.state === state ? approval : undefined;
     }, timeoutMs);
   /** A decider's vote the seed-003 way: append a decision with kubectl patch (the state is derived). */
   const vote = (kind: 'ar' | 'apv', name: string, decider: string, resultingState: string, comment = 'ok') =>
