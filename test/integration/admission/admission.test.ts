@@ -228,10 +228,13 @@ describe('admission webhooks', () => {
       }
       const approvals = await client.get<{ items: Approval[] }>(collectionPath(approvalResource, ns));
       assert.equal(approvals.items.filter((a) => a.spec.approvedRequest?.name.startsWith('race-')).length, 20, 'one Approval per request');
-      const events = await client.get<{ items: Array<{ reason: string; regarding: { name: string } }> }>(collectionPath(core.event, ns));
-      for (let round = 0; round < 20; round++) {
-        assert.equal(events.items.filter((e) => e.reason === 'Granted' && e.regarding.name === `race-${round}`).length, 1);
-      }
+      const grantedEvents = async () => {
+        const events = await client.get<{ items: Array<{ reason: string; regarding: { name: string } }> }>(collectionPath(core.event, ns));
+        return Array.from({ length: 20 }, (_, round) => events.items.filter((e) => e.reason === 'Granted' && e.regarding.name === `race-${round}`).length);
+      };
+      // The Event is recorded right after the Approval; wait until each round has one, then check none has two.
+      await eventually('a Granted event for every round', async () => (await grantedEvents()).every((count) => count >= 1));
+      assert.deepEqual(await grantedEvents(), Array.from({ length: 20 }, () => 1), 'exactly one transition to Granted per request');
     } finally {
       await Promise.all(deciders.map((d) => d.client.close()));
     }

@@ -20,8 +20,9 @@ describe('notifications end to end', () => {
   const smtp = new TestSmtpServer();
   const receiver = new HttpReceiver();
 
+  // Scoped to the test's namespace (--namespace): earlier test files left undelivered Notifications elsewhere.
   const start = () =>
-    startOperator({ delivery: { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, mailFrom: 'approvals@example.com', baseDelayMs: 200, maxDelayMs: 1000 } });
+    startOperator({ namespace: ns, delivery: { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, mailFrom: 'approvals@example.com', baseDelayMs: 200, maxDelayMs: 1000 } });
   const getRequest = (name: string) => client.get<ApprovalRequest>(objectPath(approvalRequestResource, ns, name));
   const waitForState = (name: string, state: string, timeoutMs = 20_000) =>
     eventually(`${name} to be ${state}`, async () => {
