@@ -66,7 +66,7 @@ lint: deps
 	npx eslint --max-warnings=0 .
 
 .PHONY: test-unit
-test-unit: deps
+test-unit: tools
 	node --test --test-reporter=spec --test-timeout=60000 'test/unit/**/*.test.ts'
 
 .PHONY: test-integration

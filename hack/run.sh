@@ -16,6 +16,13 @@ fi
 bash "$ROOT/hack/install.sh"
 "$KUBECTL" apply --server-side -f "$ROOT/config/samples/demo-rbac.yaml" >/dev/null
 WEBHOOK_PORT="${APPROVAL_WEBHOOK_PORT:-9443}"
+# Without an SMTP server of your own, mails go to a local sink that writes them to .local/mail/.
+if [ -z "${APPROVAL_SMTP_URL:-}" ]; then
+  node "$ROOT/hack/mail-sink.ts" 2525 "$ROOT/.local/mail" &
+  SINK_PID=$!
+  trap 'kill $SINK_PID 2>/dev/null' EXIT
+  export APPROVAL_SMTP_URL=smtp://127.0.0.1:2525 APPROVAL_MAIL_FROM="${APPROVAL_MAIL_FROM:-approvals@localhost}"
+fi
 node "$ROOT/hack/webhook-local.ts" "$WEBHOOK_PORT" "$ROOT/.local/webhook"
 
 cat <<TXT
@@ -30,4 +37,4 @@ approval-operator is starting. In another terminal:
 Samples for every scenario are in config/samples/. Stop with Ctrl-C.
 
 TXT
-exec node "$ROOT/src/main.ts" --kubeconfig "$KUBECONFIG" --webhook-port "$WEBHOOK_PORT" --webhook-cert-dir "$ROOT/.local/webhook" "$@"
+node "$ROOT/src/main.ts" --kubeconfig "$KUBECONFIG" --webhook-port "$WEBHOOK_PORT" --webhook-cert-dir "$ROOT/.local/webhook" "$@"

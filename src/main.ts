@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const client = KubeClient.fromKubeconfig(config.kubeconfig);
+  client.fieldManager = 'approval-operator';
   log.info({ server: client.server, namespace: config.namespace ?? '(all)', leaderElect: config.leaderElect }, 'starting approval-operator');
   const operator = createOperator({
     client,

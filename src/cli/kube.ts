@@ -27,6 +27,8 @@ export function connect(options: ConnectionOptions): Connection {
   const context = config.getContextObject(config.getCurrentContext());
   const namespace = options.namespace ?? (context?.namespace || 'default');
   const client = new KubeClient(config);
+  // Not "kubectl…": GitOps tools (Flux) take over fields written by managers named like kubectl.
+  client.fieldManager = 'approval-plugin';
   if (options.as) client.impersonation = { user: options.as, groups: options.asGroups };
   return { client, namespace };
 }

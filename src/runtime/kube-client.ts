@@ -89,6 +89,12 @@ export class KubeClient {
   /** Requests made as another user (tests, and the chart's ServiceAccount check). */
   impersonation: { user: string; groups?: string[] } | undefined;
 
+  /**
+   * The field manager named on every write (server-side apply bookkeeping). GitOps tools decide
+   * whose fields they may take over by this name, so it must say who wrote.
+   */
+  fieldManager: string | undefined;
+
   onResponse(observer: ResponseObserver): void {
     this.observers.push(observer);
   }
@@ -133,7 +139,8 @@ export class KubeClient {
     }
     const init = { method, headers: new Headers(headers), body, dispatcher: auth.dispatcher, signal: options.signal };
     for (const group of this.impersonation?.groups ?? []) init.headers.append('impersonate-group', group);
-    const response = await fetch(this.url(path, options.query), init);
+    const query = method !== 'GET' && method !== 'DELETE' && this.fieldManager ? { fieldManager: this.fieldManager, ...options.query } : options.query;
+    const response = await fetch(this.url(path, query), init);
     if (response.status === 401) this.auth = undefined;
     for (const observe of this.observers) observe(method, response.status);
     return response;

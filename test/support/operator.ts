@@ -26,6 +26,7 @@ export interface OperatorTestOptions {
 
 export async function startOperator(options: OperatorTestOptions = {}): Promise<RunningOperator & { unregisterWebhooks(): void }> {
   const client = adminClient();
+  client.fieldManager = 'approval-operator';
   const writes: Array<{ verb: string; status: number }> = [];
   client.onResponse((verb, status) => {
     if (verb !== 'GET') writes.push({ verb, status });
