@@ -78,10 +78,11 @@ export class ApprovalReconciler {
 
     // A new grant (another expiry) starts its reminders afresh; otherwise remindersSent belongs to
     // the reminder sender and is left out of the desired status.
-    const sameGrant = expiresAt !== undefined && approval.status?.expiresAt === apiTime(expiresAt);
-    const nextReminderAt = sameGrant && evaluation.state === 'Granted' ? await this.sendDueReminders(approval, expiresAt, resolution.policy, now) : undefined;
+    const recorded = expiresAt !== undefined && approval.status?.expiresAt === apiTime(expiresAt);
+    const newGrant = expiresAt !== undefined && !recorded;
+    const nextReminderAt = recorded && evaluation.state === 'Granted' ? await this.sendDueReminders(approval, expiresAt, resolution.policy, now) : undefined;
     const desired = {
-      ...(sameGrant ? {} : { remindersSent: undefined }),
+      ...(newGrant ? { remindersSent: undefined } : {}),
       ...commonStatus({
         evaluation,
         strategy: resolution.strategy,

@@ -13,6 +13,8 @@ import { adminClient, kubeconfigPath, testLogger } from './cluster.ts';
 export interface RunningOperator {
   manager: Manager;
   writes: Array<{ verb: string; status: number }>;
+  /** Every request (reads included) the API server refused with 403. */
+  forbidden: Array<{ verb: string; status: number }>;
   stop(): Promise<void>;
 }
 
@@ -20,6 +22,8 @@ export interface OperatorTestOptions {
   namespace?: string;
   /** Serve and register the admission webhooks (unregistered again by stop, unless kept). */
   webhook?: boolean;
+  /** Run as this user (impersonated), e.g. the chart's ServiceAccount, instead of the admin. */
+  as?: { user: string; groups?: string[] };
   /** Deliver Notifications (e.g. to a test SMTP server); without it they are only created. */
   delivery?: Omit<DeliveryControllerOptions, 'client' | 'log' | 'now'>;
 }
@@ -27,8 +31,11 @@ export interface OperatorTestOptions {
 export async function startOperator(options: OperatorTestOptions = {}): Promise<RunningOperator & { unregisterWebhooks(): void }> {
   const client = adminClient();
   client.fieldManager = 'approval-operator';
+  if (options.as) client.impersonation = options.as;
   const writes: Array<{ verb: string; status: number }> = [];
+  const forbidden: Array<{ verb: string; status: number }> = [];
   client.onResponse((verb, status) => {
+    if (status === 403) forbidden.push({ verb, status });
     if (verb !== 'GET') writes.push({ verb, status });
   });
   let webhook: { port: number; certDir: string } | undefined;
@@ -44,6 +51,7 @@ export async function startOperator(options: OperatorTestOptions = {}): Promise<
   return {
     manager,
     writes,
+    forbidden,
     unregisterWebhooks,
     stop: async () => {
       await manager.stop();

@@ -1,0 +1,106 @@
+// The operator with exactly the permissions config/rbac (= the chart) gives its ServiceAccount:
+// scenarios 2, 3 and 8 complete and the API server never answers 403. And GitOps: a request
+// applied by Flux (server-side apply), decided with kubectl patch, then applied again by Flux
+// keeps its decisions and state.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { repoRoot } from '../../../hack/control-plane.ts';
+import type { Approval, ApprovalRequest } from '../../../src/api/types.ts';
+import { approvalRequestResource, approvalResource } from '../../../src/api/resources.ts';
+import type { KubeClient } from '../../../src/runtime/kube-client.ts';
+import { objectPath } from '../../../src/runtime/resource.ts';
+import { adminClient, createNamespace, eventually } from '../../support/cluster.ts';
+import { installCrds, kubectl, kubectlOk, samplePath } from '../../support/kubectl.ts';
+import { startOperator } from '../../support/operator.ts';
+
+const serviceAccount = 'system:serviceaccount:approval-system:approval-operator';
+
+describe('shipping: least privilege and GitOps', () => {
+  let client: KubeClient;
+  let ns: string;
+  let operator: Awaited<ReturnType<typeof startOperator>>;
+  const getRequest = (name: string) => client.get<ApprovalRequest>(objectPath(approvalRequestResource, ns, name));
+  const waitForState = (name: string, state: string, timeoutMs = 20_000) =>
+    eventually(`${name} to be ${state}`, async () => {
+      const r = await getRequest(name);
+      return r.status?.lastState === state && r.status.observedGeneration === r.metadata.generation ? r : undefined;
+    }, timeoutMs);
+  const vote = (kind: 'ar' | 'apv', name: string, decider: string, resultingState: string) =>
+    kubectlOk(['-n', ns, 'patch', kind, name, '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/spec/decisions/-', value: { name: decider, resultingState } }])]);
+
+  before(async () => {
+    client = adminClient();
+    await installCrds();
+    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'config', 'rbac')]);
+    ns = await createNamespace(client, 'least-privilege');
+    operator = await startOperator({
+      namespace: ns,
+      as: { user: serviceAccount, groups: ['system:serviceaccounts', 'system:serviceaccounts:approval-system', 'system:authenticated'] },
+    });
+  });
+  after(async () => {
+    await operator?.stop();
+    await kubectl(['delete', 'approvalpolicy', 'short-lived-grants', '--ignore-not-found']);
+    await client.close();
+  });
+
+  it('completes scenarios 2, 3 and 8 as the ServiceAccount of config/rbac, with no 403', async () => {
+    await kubectlOk(['-n', ns, 'apply', '-f', samplePath('scenario-02-simple.yaml')]);
+    await kubectlOk(['-n', ns, 'apply', '-f', samplePath('scenario-03-foureyes.yaml')]);
+    await kubectlOk(['-n', ns, 'apply', '-f', samplePath('scenario-08-approval-lifecycle.yaml')]);
+    await waitForState('orders-read-simple', 'Pending');
+    await vote('ar', 'orders-read-simple', 'alice', 'Granted');
+    await waitForState('orders-read-simple', 'Granted');
+    await waitForState('orders-write-foureyes', 'Pending');
+    await vote('ar', 'orders-write-foureyes', 'alice', 'Granted');
+    await waitForState('orders-write-foureyes', 'Semigranted');
+    await vote('ar', 'orders-write-foureyes', 'bob', 'Granted');
+    await waitForState('orders-write-foureyes', 'Granted');
+    await waitForState('reports-read-lifecycle', 'Pending');
+    await vote('ar', 'reports-read-lifecycle', 'alice', 'Granted');
+    await waitForState('reports-read-lifecycle', 'Granted');
+    const name = 'reportsubscription--shop-frontend--reports-read';
+    const approvalIn = (state: string) =>
+      eventually(`approval ${state}`, async () => ((await client.get<Approval>(objectPath(approvalResource, ns, name))).status?.lastState === state ? true : undefined));
+    await approvalIn('Granted');
+    await vote('apv', name, 'alice', 'Suspended');
+    await approvalIn('Suspended');
+    await vote('apv', name, 'alice', 'Granted');
+    await approvalIn('Granted');
+    await vote('apv', name, 'alice', 'Rejected');
+    await approvalIn('Rejected');
+    // Expiry with a reminder: the grant again, valid for 4 s, reminded 3 s before.
+    await kubectlOk(['patch', 'approvalpolicy', 'short-lived-grants', '--type=merge', '-p', '{"spec":{"grantValidity":"4s","reminders":[{"before":"3s"}]}}']);
+    await vote('apv', name, 'alice', 'Granted');
+    await approvalIn('Expired');
+    const expired = await client.get<Approval>(objectPath(approvalResource, ns, name));
+    assert.equal(expired.status?.remindersSent?.length, 1, 'the reminder was created');
+    assert.deepEqual(operator.forbidden, [], 'no request of the operator was refused by RBAC');
+    assert.ok(operator.writes.length > 0);
+  });
+
+  it('keeps decisions and state when Flux applies the request again (server-side apply)', async () => {
+    const manifest = JSON.stringify({
+      apiVersion: 'approval.cp.ei.telekom.de/v1',
+      kind: 'ApprovalRequest',
+      metadata: { name: 'from-git' },
+      spec: {
+        action: 'subscribe',
+        strategy: 'Simple',
+        requester: { teamName: 'shop', teamEmail: 'shop@example.com', reason: 'filed by Flux' },
+        decider: { teamName: 'orders', teamEmail: 'orders@example.com' },
+        target: { kind: 'ApiSubscription', name: 'shop--git', namespace: ns },
+      },
+    });
+    const fluxApply = () => kubectlOk(['-n', ns, 'apply', '--server-side', '--field-manager=flux', '-f', '-'], { input: manifest });
+    await fluxApply();
+    await waitForState('from-git', 'Pending');
+    await vote('ar', 'from-git', 'alice', 'Granted');
+    await waitForState('from-git', 'Granted');
+    await fluxApply();
+    const after = await waitForState('from-git', 'Granted');
+    assert.deepEqual(after.spec.decisions?.map((d) => [d.name, d.resultingState]), [['alice', 'Granted']]);
+    assert.equal(after.spec.state, 'Granted');
+  });
+});
