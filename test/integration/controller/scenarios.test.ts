@@ -3,11 +3,10 @@
 // status, conditions, decisions and the Approval. The operator runs in-process with its real wiring.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Approval, ApprovalRequest } from '../../../src/api/types.ts';
-import { approvalRequestResource, approvalResource } from '../../../src/api/resources.ts';
 import type { KubeClient } from '../../../src/runtime/kube-client.ts';
-import { collectionPath, core, objectPath } from '../../../src/runtime/resource.ts';
+import { collectionPath, core } from '../../../src/runtime/resource.ts';
 import { adminClient, createNamespace, eventually } from '../../support/cluster.ts';
+import { approvalHelpers } from '../../support/approvals.ts';
 import { installCrds, kubectl, kubectlOk, samplePath } from '../../support/kubectl.ts';
 import { metricValue, startOperator, type RunningOperator } from '../../support/operator.ts';
 
@@ -16,24 +15,7 @@ describe('acceptance scenarios (controller)', () => {
   let operator: RunningOperator;
   let ns: string;
 
-  const getRequest = (name: string) => client.get<ApprovalRequest>(objectPath(approvalRequestResource, ns, name));
-  const getApproval = (name: string) => client.get<Approval>(objectPath(approvalResource, ns, name));
-  const waitForState = (name: string, state: string, timeoutMs = 20_000) =>
-    eventually(`${name} to be ${state}`, async () => {
-      const request = await getRequest(name);
-      const observed = request.status?.observedGeneration === request.metadata.generation;
-      return observed && request.status?.lastState === state && request.spec.state === state ? request : undefined;
-    }, timeoutMs);
-  const waitForApprovalState = (name: string, state: string, timeoutMs = 20_000) =>
-    eventually(`approval ${name} to be ${state}`, async () => {
-      const approval = await getApproval(name);
-      const observed = approval.status?.observedGeneration === approval.metadata.generation;
-      return observed && approval.status?.lastState === state && approval.spec.state === state ? approval : undefined;
-    }, timeoutMs);
-  /** A decider's vote the seed-003 way: append a decision with kubectl patch (the state is derived). */
-  const vote = (kind: 'ar' | 'apv', name: string, decider: string, resultingState: string, comment = 'ok') =>
-    kubectlOk(['-n', ns, 'patch', kind, name, '--type=json', '-p',
-      JSON.stringify([{ op: 'add', path: '/spec/decisions/-', value: { name: decider, email: `${decider}@example.com`, comment, resultingState } }])]);
+  const { getRequest, waitForState, waitForApprovalState, vote } = approvalHelpers(adminClient(), () => ns);
   const apply = (file: string) => kubectlOk(['-n', ns, 'apply', '-f', samplePath(file)]);
   const condition = (object: { status?: { conditions?: Array<{ type: string; status: string; reason: string }> } }, type: string) =>
     object.status?.conditions?.find((c) => c.type === type);

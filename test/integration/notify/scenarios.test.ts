@@ -3,12 +3,13 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Approval, ApprovalRequest, Notification } from '../../../src/api/types.ts';
-import { approvalRequestResource, approvalResource, notificationResource } from '../../../src/api/resources.ts';
+import type { Approval, Notification } from '../../../src/api/types.ts';
+import { approvalResource, notificationResource } from '../../../src/api/resources.ts';
 import type { KubeClient } from '../../../src/runtime/kube-client.ts';
 import { collectionPath, objectPath } from '../../../src/runtime/resource.ts';
 import { adminClient, createNamespace, eventually } from '../../support/cluster.ts';
 import { HttpReceiver } from '../../support/http-receiver.ts';
+import { approvalHelpers } from '../../support/approvals.ts';
 import { installCrds, kubectlOk, samplePath } from '../../support/kubectl.ts';
 import { startOperator } from '../../support/operator.ts';
 import { TestSmtpServer } from '../../support/smtp.ts';
@@ -23,19 +24,12 @@ describe('notifications end to end', () => {
   // Scoped to the test's namespace (--namespace): earlier test files left undelivered Notifications elsewhere.
   const start = () =>
     startOperator({ namespace: ns, delivery: { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, mailFrom: 'approvals@example.com', baseDelayMs: 200, maxDelayMs: 1000 } });
-  const getRequest = (name: string) => client.get<ApprovalRequest>(objectPath(approvalRequestResource, ns, name));
-  const waitForState = (name: string, state: string, timeoutMs = 20_000) =>
-    eventually(`${name} to be ${state}`, async () => {
-      const r = await getRequest(name);
-      return r.status?.lastState === state && r.status.observedGeneration === r.metadata.generation ? r : undefined;
-    }, timeoutMs);
+  const { getRequest, waitForState, vote } = approvalHelpers(adminClient(), () => ns);
   const notificationsOf = async (subjectName: string) =>
     (await client.get<{ items: Notification[] }>(collectionPath(notificationResource, ns))).items.filter(
       (n) => (n.spec.properties as { subject?: { name?: string } } | undefined)?.subject?.name === subjectName,
     );
   const mailsTo = (address: string, subject: RegExp) => smtp.messages.filter((m) => m.to.includes(address) && subject.test(m.subject));
-  const vote = (kind: 'ar' | 'apv', name: string, decider: string, resultingState: string) =>
-    kubectlOk(['-n', ns, 'patch', kind, name, '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/spec/decisions/-', value: { name: decider, resultingState } }])]);
 
   before(async () => {
     client = adminClient();

@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../../../hack/control-plane.ts';
-import type { Approval, ApprovalRequest } from '../../../src/api/types.ts';
-import { approvalRequestResource, approvalResource } from '../../../src/api/resources.ts';
+import type { Approval } from '../../../src/api/types.ts';
+import { approvalResource } from '../../../src/api/resources.ts';
 import type { KubeClient } from '../../../src/runtime/kube-client.ts';
 import { objectPath } from '../../../src/runtime/resource.ts';
 import { adminClient, createNamespace, eventually } from '../../support/cluster.ts';
+import { approvalHelpers } from '../../support/approvals.ts';
 import { installCrds, kubectl, kubectlOk, samplePath } from '../../support/kubectl.ts';
 import { startOperator } from '../../support/operator.ts';
 
@@ -20,14 +21,7 @@ describe('shipping: least privilege and GitOps', () => {
   let client: KubeClient;
   let ns: string;
   let operator: Awaited<ReturnType<typeof startOperator>>;
-  const getRequest = (name: string) => client.get<ApprovalRequest>(objectPath(approvalRequestResource, ns, name));
-  const waitForState = (name: string, state: string, timeoutMs = 20_000) =>
-    eventually(`${name} to be ${state}`, async () => {
-      const r = await getRequest(name);
-      return r.status?.lastState === state && r.status.observedGeneration === r.metadata.generation ? r : undefined;
-    }, timeoutMs);
-  const vote = (kind: 'ar' | 'apv', name: string, decider: string, resultingState: string) =>
-    kubectlOk(['-n', ns, 'patch', kind, name, '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/spec/decisions/-', value: { name: decider, resultingState } }])]);
+  const { waitForState, vote } = approvalHelpers(adminClient(), () => ns);
 
   before(async () => {
     client = adminClient();
