@@ -1,6 +1,6 @@
 // The HTTPS endpoint the API server calls: /mutate and /validate for ApprovalRequests and
 // Approvals. A handler error answers "not allowed" (fail closed), never a silent allow.
-import { readFileSync } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -13,6 +13,8 @@ export interface WebhookServerOptions {
   certDir: string;
   log: Logger;
   context: MutationContext & ValidationContext;
+  /** How often the certificate files are checked for a renewal (default 30 s). */
+  certReloadIntervalMs?: number;
 }
 
 type Handler = (request: AdmissionRequest) => Promise<AdmissionResponse>;
@@ -28,8 +30,10 @@ export function serveWebhooks(options: WebhookServerOptions): Promise<Server> {
       return deny(request.uid, refusal);
     },
   };
+  const certFile = join(options.certDir, 'tls.crt');
+  const keyFile = join(options.certDir, 'tls.key');
   const server = createServer(
-    { cert: readFileSync(join(options.certDir, 'tls.crt')), key: readFileSync(join(options.certDir, 'tls.key')) },
+    { cert: readFileSync(certFile), key: readFileSync(keyFile) },
     (req, res) => {
       const handler = handlers[req.url?.split('?')[0] ?? ''];
       if (req.method !== 'POST' || !handler) {
@@ -63,6 +67,17 @@ export function serveWebhooks(options: WebhookServerOptions): Promise<Server> {
       });
     },
   );
+  // cert-manager renews the Secret in place; pick the new certificate up without a restart.
+  const reload = () => {
+    try {
+      server.setSecureContext({ cert: readFileSync(certFile), key: readFileSync(keyFile) });
+      log.info({ certDir: options.certDir }, 'webhook certificate reloaded');
+    } catch (err) {
+      log.error({ err: String(err) }, 'could not reload the webhook certificate; keeping the old one');
+    }
+  };
+  watchFile(certFile, { interval: options.certReloadIntervalMs ?? 30_000, persistent: false }, reload);
+  server.on('close', () => unwatchFile(certFile, reload));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, () => resolve(server));
