@@ -77,6 +77,10 @@ test-integration: tools ## Integration tests against a fresh local control plane
 .PHONY: test
 test: typecheck lint test-unit test-integration ## Type-check, lint, unit and integration tests
 
+.PHONY: bench
+bench: build tools ## Benchmark S1–S5 (SPEC §10) against a control plane of its own; QUICK=1 for a small run
+	node test/bench/main.ts $(if $(filter 1 true yes,$(QUICK)),--quick) $(BENCH_ARGS)
+
 .PHONY: clean
 clean:
 	rm -rf dist

@@ -1,0 +1,99 @@
+// `make bench` (SPEC §10): S1–S5 against a control plane of the bench's own, the operator beside a
+// floor, one table at the end and the raw numbers in .local/bench/result.json.
+//
+//   node test/bench/main.ts [--quick] [--only S1,S3] [--cpu-prof] [--workers N] [--node-options "…"]
+//
+// --quick (or QUICK=1): small sizes, under two minutes. --cpu-prof: each operator process writes a
+// V8 CPU profile to .local/bench/profiles/<scenario>/ (summarize with test/bench/profile-summary.ts).
+// --node-options "…": NODE_OPTIONS for the operator processes (experiments, e.g. V8 heap flags).
+// The operator must be built (`make bench` runs `make build` first).
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../../hack/control-plane.ts';
+import { startBenchCluster, type BenchCluster } from './cluster.ts';
+import { createContext, outDirDefault } from './context.ts';
+import { killAllOperators } from './operator-process.ts';
+import { NOTES, table, writeResult } from './report.ts';
+import { runS1 } from './s1-throughput.ts';
+import { runS2 } from './s2-latency.ts';
+import { runS3S4 } from './s3-s4-cache.ts';
+import { runS5 } from './s5-writes.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+    workers: { type: 'string' },
+    'node-options': { type: 'string' },
+  },
+});
+const quick = values.quick || ['1', 'true', 'yes'].includes(process.env.QUICK ?? '');
+const only = new Set((values.only ?? 'S1,S2,S3,S4,S5').toUpperCase().split(',').map((s) => s.trim()));
+const workers = values.workers ? Number(values.workers) : undefined;
+
+if (!existsSync(join(repoRoot, 'dist', 'main.js'))) {
+  console.error('dist/main.js is missing: run `make bench` (it builds first) or `npm run build`');
+  process.exit(2);
+}
+
+let cluster: BenchCluster | undefined;
+let cleaning: Promise<void> | undefined;
+const cleanup = () =>
+  (cleaning ??= (async () => {
+    await killAllOperators().catch((err: unknown) => console.error(`stopping operators: ${String(err)}`));
+    await cluster?.stop().catch((err: unknown) => console.error(`stopping the bench cluster: ${String(err)}`));
+  })());
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const outDir = outDirDefault;
+  mkdirSync(outDir, { recursive: true });
+  console.log(`# approval-operator bench (${quick ? 'quick' : 'full'}) on ${process.platform}, ${(await import('node:os')).availableParallelism()} cores, node ${process.version}`);
+  cluster = await startBenchCluster();
+  console.log(`# control plane kube-apiserver ${cluster.plane.serverVersion} at ${cluster.plane.server} (${cluster.dir})`);
+  const ctx = createContext(cluster, { quick, workers, cpuProfile: values['cpu-prof'], outDir, nodeOptions: values['node-options'] });
+  ctx.raw.run = { quick, sizes: ctx.sizes, workers: workers ?? 4, nodeOptions: values['node-options'] ?? null, startedAt: new Date().toISOString(), node: process.version, serverVersion: cluster.plane.serverVersion };
+  let failed: unknown;
+  try {
+    // S5 first: it records the operator's writes for one Auto request, which the floor of S1 replays.
+    const needS5 = only.has('S5') || only.has('S1');
+    const s5 = needS5 ? await runS5(ctx) : undefined;
+    if (only.has('S1') && s5) await runS1(ctx, s5.plan);
+    if (only.has('S2')) await runS2(ctx);
+    if (only.has('S3') || only.has('S4')) await runS3S4(ctx);
+  } catch (err) {
+    failed = err;
+    console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  } finally {
+    await cleanup();
+  }
+  const order = ['S1', 'S2', 'S3', 'S4', 'S5'];
+  const rows = [...ctx.rows].sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
+  ctx.raw.rows = rows;
+  ctx.raw.seconds = Math.round((performance.now() - started) / 1000);
+  const resultPath = join(outDir, 'result.json');
+  writeResult(resultPath, ctx.raw);
+  console.log('');
+  console.log(table(rows));
+  console.log('');
+  for (const note of NOTES) console.log(`- ${note}`);
+  console.log(`\nraw numbers: ${resultPath} (${ctx.raw.seconds} s)`);
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (err: unknown) => {
+    console.error(err);
+    await cleanup();
+    process.exit(1);
+  },
+);
