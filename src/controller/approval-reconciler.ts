@@ -3,10 +3,10 @@
 // state change. The decisions copied from the request are history: evaluation starts from the
 // baseline annotation (`Granted/<n>`: the state after the first n decisions).
 import type { Logger } from 'pino';
-import type { Approval, ApprovalPolicy, DecisionEntry } from '../api/types.ts';
+import type { Approval, ApprovalPolicy, DecisionEntry, ObjectRef } from '../api/types.ts';
 import { BASELINE_ANNOTATION, approvalResource } from '../api/resources.ts';
 import { parseDuration, type Evaluation, type State } from '../engine/index.ts';
-import { dueReminders } from '../notify/creation/index.ts';
+import { dueReminders, mergeRefs } from '../notify/creation/index.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { PatchType, type KubeClient } from '../runtime/kube-client.ts';
@@ -18,11 +18,20 @@ import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
 import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
 import { apiTime } from '../runtime/time.ts';
+import { OwnWrites } from './own-writes.ts';
 
-/** Sends the reminders that are due before an Approval expires (the notification creator). */
+/** Creates the reminders that are due before an Approval expires (the notification creator); their refs. */
 export interface ReminderSender {
-  createReminder(approval: Approval, keys: readonly string[], expiresAt: Date, now?: Date): Promise<unknown>;
+  createReminder(approval: Approval, keys: readonly string[], expiresAt: Date, now?: Date): Promise<ObjectRef[]>;
 }
+
+interface SentReminders {
+  refs: ObjectRef[];
+  keys: readonly string[];
+  nextAt?: Date;
+}
+
+const NO_REMINDERS: SentReminders = { refs: [], keys: [] };
 
 export interface ApprovalReconcilerDeps {
   client: KubeClient;
@@ -39,6 +48,7 @@ export interface ApprovalReconcilerDeps {
 export class ApprovalReconciler {
   private readonly deps: ApprovalReconcilerDeps;
   private readonly now: () => Date;
+  private readonly ownWrites = new OwnWrites();
 
   constructor(deps: ApprovalReconcilerDeps) {
     this.deps = deps;
@@ -47,12 +57,17 @@ export class ApprovalReconciler {
 
   reconcile = async (key: string): Promise<ReconcileResult | void> => {
     const approval = this.deps.approvals.cache.get(key);
-    if (!approval || approval.metadata.deletionTimestamp) return;
+    if (!approval || approval.metadata.deletionTimestamp) {
+      this.ownWrites.forget(key);
+      return;
+    }
+    // Our last write has not reached the cache yet; its watch event queues the key again.
+    if (this.ownWrites.isBehind(key, approval.metadata.resourceVersion)) return;
     const decisions = approval.spec.decisions ?? [];
     const subject = evaluateApproval(approval, this.deps.policies.cache.list());
     if (!subject) {
       // An Approval written by hand (seed-003 style): its state when first seen is where it starts.
-      await this.recordBaseline(approval, formatBaseline(approval.spec.state ?? 'Pending', decisions.length));
+      this.ownWrites.remember(key, await this.recordBaseline(approval, formatBaseline(approval.spec.state ?? 'Pending', decisions.length)));
       return;
     }
     const now = this.now();
@@ -62,11 +77,11 @@ export class ApprovalReconciler {
     if (expiresAt && now >= expiresAt && (evaluation.state === 'Granted' || evaluation.state === 'Suspended')) {
       const expire = systemDecision('Expired', `expired: granted for ${resolution.policy?.spec.grantValidity}`, now);
       const after = subject.evaluateWith([...decisions.slice(history.length), expire]);
-      await writeSpec(this.deps.client, approvalResource, approval, { state: after.state, decisions: [...decisions, expire] });
+      this.ownWrites.remember(key, await writeSpec(this.deps.client, approvalResource, approval, { state: after.state, decisions: [...decisions, expire] }));
       return;
     }
     if (approval.spec.state !== evaluation.state) {
-      await writeSpec(this.deps.client, approvalResource, approval, { state: evaluation.state });
+      this.ownWrites.remember(key, await writeSpec(this.deps.client, approvalResource, approval, { state: evaluation.state }));
       await this.deps.events.record(approval, {
         reason: 'StateCorrected',
         type: 'Warning',
@@ -76,13 +91,18 @@ export class ApprovalReconciler {
       return;
     }
 
-    // A new grant (another expiry) starts its reminders afresh; otherwise remindersSent belongs to
-    // the reminder sender and is left out of the desired status.
+    // A new grant (another expiry) starts its reminders afresh; otherwise remindersSent only grows
+    // by the reminders sent now.
     const recorded = expiresAt !== undefined && approval.status?.expiresAt === apiTime(expiresAt);
     const newGrant = expiresAt !== undefined && !recorded;
-    const nextReminderAt = recorded && evaluation.state === 'Granted' ? await this.sendDueReminders(approval, expiresAt, resolution.policy, now) : undefined;
+    const reminders = recorded && evaluation.state === 'Granted' ? await this.sendDueReminders(approval, expiresAt, resolution.policy, now) : NO_REMINDERS;
+    const previousState = approval.status?.lastState as State | undefined;
+    const transitionRefs = previousState !== evaluation.state ? await this.reportTransition(approval, previousState, evaluation, resolution.strategy, decisions.length) : [];
+    const notificationRefs = [...reminders.refs, ...transitionRefs];
+    const sent = approval.status?.remindersSent ?? [];
     const desired = {
       ...(newGrant ? { remindersSent: undefined } : {}),
+      ...(reminders.keys.length > 0 ? { remindersSent: [...new Set([...sent, ...reminders.keys])] } : {}),
       ...commonStatus({
         evaluation,
         strategy: resolution.strategy,
@@ -92,34 +112,34 @@ export class ApprovalReconciler {
         now,
       }),
       expiresAt: expiresAt ? apiTime(expiresAt) : undefined,
+      notificationRefs: notificationRefs.length > 0 ? mergeRefs(approval.status?.notificationRefs, notificationRefs) : approval.status?.notificationRefs,
     };
-    const previousState = approval.status?.lastState as State | undefined;
-    if (previousState !== evaluation.state) await this.reportTransition(approval, previousState, evaluation, resolution.strategy, decisions.length);
     const patch = statusPatch(approval.status as Record<string, unknown> | undefined, desired);
-    if (patch) await writeStatus(this.deps.client, approvalResource, approval, patch);
+    if (patch) this.ownWrites.remember(key, await writeStatus(this.deps.client, approvalResource, approval, patch));
 
     if (expiresAt && evaluation.state !== 'Expired' && evaluation.state !== 'Rejected') {
-      const wakeAt = Math.min(expiresAt.getTime(), nextReminderAt?.getTime() ?? Infinity);
+      const wakeAt = Math.min(expiresAt.getTime(), reminders.nextAt?.getTime() ?? Infinity);
       return { requeueAfterMs: Math.max(0, wakeAt - now.getTime()) + 10 };
     }
   };
 
-  /** Sends what is due now; returns when the next reminder falls due. */
-  private async sendDueReminders(approval: Approval, expiresAt: Date, policy: ApprovalPolicy | undefined, now: Date): Promise<Date | undefined> {
+  /** Creates what is due now: the refs and threshold keys to record, and when the next reminder falls due. */
+  private async sendDueReminders(approval: Approval, expiresAt: Date, policy: ApprovalPolicy | undefined, now: Date): Promise<SentReminders> {
     const rules = policy?.spec.reminders ?? [];
-    if (!this.deps.reminders || rules.length === 0) return undefined;
+    if (!this.deps.reminders || rules.length === 0) return NO_REMINDERS;
     const { due, nextAt } = dueReminders(rules, expiresAt, now, approval.status?.remindersSent ?? []);
-    if (due.length > 0) await this.deps.reminders.createReminder(approval, due, expiresAt, now);
-    return nextAt;
+    const refs = due.length > 0 ? await this.deps.reminders.createReminder(approval, due, expiresAt, now) : [];
+    return { refs, keys: due, nextAt };
   }
 
-  private async recordBaseline(approval: Approval, baseline: string): Promise<void> {
+  private async recordBaseline(approval: Approval, baseline: string): Promise<string | undefined> {
     const { namespace, name, resourceVersion } = approval.metadata;
-    await this.deps.client.patch(
+    const written = await this.deps.client.patch<Approval | undefined>(
       objectPath(approvalResource, namespace, name),
       { metadata: { resourceVersion, annotations: { [BASELINE_ANNOTATION]: baseline } } },
       PatchType.merge,
     );
+    return written?.metadata?.resourceVersion;
   }
 
   /**
@@ -140,9 +160,9 @@ export class ApprovalReconciler {
     return new Date(grantedAt + parseDuration(validity));
   }
 
-  private async reportTransition(approval: Approval, from: State | undefined, evaluation: Evaluation, strategy: string, occurrence: number): Promise<void> {
+  private reportTransition(approval: Approval, from: State | undefined, evaluation: Evaluation, strategy: string, occurrence: number): Promise<ObjectRef[]> {
     const last = evaluation.decisions.at(-1);
-    await this.deps.reporter.report({
+    return this.deps.reporter.report({
       kind: 'Approval',
       object: approval,
       strategy,

@@ -1,7 +1,7 @@
 // Reconciles an ApprovalRequest (SPEC §6): policy → effective strategy → evaluation of the votes;
 // System decisions for Auto, trusted teams and timeouts; the derived state written back when the
 // stored one disagrees; the Approval on grant; the status; and one report per state change.
-import type { Approval, ApprovalPolicy, ApprovalRequest } from '../api/types.ts';
+import type { Approval, ApprovalPolicy, ApprovalRequest, ObjectRef } from '../api/types.ts';
 import { REQUESTED_BY_ANNOTATION, approvalRequestResource } from '../api/resources.ts';
 import { parseDuration, type Evaluation, type State } from '../engine/index.ts';
 import type { Informer } from '../runtime/informer.ts';
@@ -15,7 +15,10 @@ import { evaluateRequest } from './subject-evaluation.ts';
 import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
 import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
+import { allSettledOrThrow } from './settle.ts';
+import { mergeRefs } from '../notify/creation/index.ts';
 import { apiTime } from '../runtime/time.ts';
+import { OwnWrites } from './own-writes.ts';
 
 export interface RequestReconcilerDeps {
   client: KubeClient;
@@ -33,6 +36,7 @@ const OPEN_STATES: readonly State[] = ['Pending', 'Semigranted'];
 export class ApprovalRequestReconciler {
   private readonly deps: RequestReconcilerDeps;
   private readonly now: () => Date;
+  private readonly ownWrites = new OwnWrites();
 
   constructor(deps: RequestReconcilerDeps) {
     this.deps = deps;
@@ -41,7 +45,12 @@ export class ApprovalRequestReconciler {
 
   reconcile = async (key: string): Promise<ReconcileResult | void> => {
     const request = this.deps.requests.cache.get(key);
-    if (!request || request.metadata.deletionTimestamp) return;
+    if (!request || request.metadata.deletionTimestamp) {
+      this.ownWrites.forget(key);
+      return;
+    }
+    // Our last write has not reached the cache yet; its watch event queues the key again.
+    if (this.ownWrites.isBehind(key, request.metadata.resourceVersion)) return;
     const now = this.now();
     const { resolution, strategy, evaluation, evaluateWith } = evaluateRequest(request, this.deps.policies.cache.list());
     const expiresAt = this.expiryOf(request, resolution);
@@ -50,15 +59,21 @@ export class ApprovalRequestReconciler {
     if (system) {
       const decisions = [...(request.spec.decisions ?? []), system];
       const after = evaluateWith(decisions);
-      await writeSpec(this.deps.client, approvalRequestResource, request, { state: after.state, decisions });
+      this.ownWrites.remember(key, await writeSpec(this.deps.client, approvalRequestResource, request, { state: after.state, decisions }));
       return;
     }
     if (request.spec.state !== evaluation.state) {
-      await this.correctSpec(request, evaluation);
+      this.ownWrites.remember(key, await this.correctSpec(request, evaluation));
       return;
     }
 
-    const approval = evaluation.state === 'Granted' ? await ensureApproval(this.deps.client, this.deps.approvals, request) : undefined;
+    const previousState = request.status?.lastState as State | undefined;
+    // The Approval and the transition's report (Notifications, Event) do not depend on each other:
+    // made at the same time, the status write waits for their longest path, not their sum.
+    const [approval, notificationRefs] = await allSettledOrThrow([
+      evaluation.state === 'Granted' ? ensureApproval(this.deps.client, this.deps.approvals, request) : Promise.resolve(undefined),
+      previousState !== evaluation.state ? this.reportTransition(request, previousState, evaluation, strategy) : Promise.resolve([]),
+    ] as const);
     const desired = {
       ...commonStatus({
         evaluation,
@@ -70,11 +85,10 @@ export class ApprovalRequestReconciler {
       }),
       expiresAt: expiresAt && OPEN_STATES.includes(evaluation.state) ? apiTime(expiresAt) : undefined,
       approval: approval ?? request.status?.approval,
+      notificationRefs: notificationRefs.length > 0 ? mergeRefs(request.status?.notificationRefs, notificationRefs) : request.status?.notificationRefs,
     };
-    const previousState = request.status?.lastState as State | undefined;
-    if (previousState !== evaluation.state) await this.reportTransition(request, previousState, evaluation, strategy);
     const patch = statusPatch(request.status as Record<string, unknown> | undefined, desired);
-    if (patch) await writeStatus(this.deps.client, approvalRequestResource, request, patch);
+    if (patch) this.ownWrites.remember(key, await writeStatus(this.deps.client, approvalRequestResource, request, patch));
 
     if (expiresAt && OPEN_STATES.includes(evaluation.state)) return { requeueAfterMs: Math.max(0, expiresAt.getTime() - now.getTime()) + 10 };
   };
@@ -98,19 +112,20 @@ export class ApprovalRequestReconciler {
     return undefined;
   }
 
-  private async correctSpec(request: ApprovalRequest, evaluation: Evaluation): Promise<void> {
-    await writeSpec(this.deps.client, approvalRequestResource, request, { state: evaluation.state });
+  private async correctSpec(request: ApprovalRequest, evaluation: Evaluation): Promise<string | undefined> {
+    const written = await writeSpec(this.deps.client, approvalRequestResource, request, { state: evaluation.state });
     await this.deps.events.record(request, {
       reason: 'StateCorrected',
       type: 'Warning',
       note: `spec.state ${request.spec.state} is not what the decisions give; set to ${evaluation.state}`,
       occurrence: request.metadata.resourceVersion ?? '',
     });
+    return written;
   }
 
-  private async reportTransition(request: ApprovalRequest, from: State | undefined, evaluation: Evaluation, strategy: string): Promise<void> {
+  private reportTransition(request: ApprovalRequest, from: State | undefined, evaluation: Evaluation, strategy: string): Promise<ObjectRef[]> {
     const last = evaluation.decisions.at(-1);
-    await this.deps.reporter.report({
+    return this.deps.reporter.report({
       kind: 'ApprovalRequest',
       object: request,
       strategy,

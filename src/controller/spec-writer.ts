@@ -13,15 +13,19 @@ export interface SpecUpdate {
   decisions?: DecisionEntry[];
 }
 
-export async function writeSpec(client: KubeClient, type: ResourceType, object: KubeObject, update: SpecUpdate): Promise<void> {
+/** Patches the spec; resolves with the resourceVersion the object has now. */
+export async function writeSpec(client: KubeClient, type: ResourceType, object: KubeObject, update: SpecUpdate): Promise<string | undefined> {
   const { namespace, name, resourceVersion } = object.metadata;
   const spec = update.decisions ? { state: update.state, decisions: update.decisions } : { state: update.state };
-  await client.patch(objectPath(type, namespace, name), { metadata: { resourceVersion }, spec }, PatchType.merge);
+  const written = await client.patch<KubeObject | undefined>(objectPath(type, namespace, name), { metadata: { resourceVersion }, spec }, PatchType.merge);
+  return written?.metadata?.resourceVersion;
 }
 
-export async function writeStatus(client: KubeClient, type: ResourceType, object: KubeObject, patch: Record<string, unknown>): Promise<void> {
+/** Patches /status; resolves with the resourceVersion the object has now. */
+export async function writeStatus(client: KubeClient, type: ResourceType, object: KubeObject, patch: Record<string, unknown>): Promise<string | undefined> {
   const { namespace, name } = object.metadata;
-  await client.patch(objectPath(type, namespace, name, 'status'), { status: patch }, PatchType.merge);
+  const written = await client.patch<KubeObject | undefined>(objectPath(type, namespace, name, 'status'), { status: patch }, PatchType.merge);
+  return written?.metadata?.resourceVersion;
 }
 
 export function systemDecision(resultingState: string, comment: string, now: Date): DecisionEntry {

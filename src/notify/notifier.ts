@@ -1,7 +1,7 @@
 // The seam between the controllers and notifications (SPEC §9): controllers report each state
-// change here; the Notification objects and their delivery arrive in the notifications issue.
+// change here and record the refs they get back in the subject's status.
 import type { Logger } from 'pino';
-import type { ApprovalRequest } from '../api/types.ts';
+import type { ApprovalRequest, ObjectRef } from '../api/types.ts';
 import type { State } from '../engine/index.ts';
 
 export interface StateChange {
@@ -19,8 +19,11 @@ export interface StateChange {
 }
 
 export interface Notifier {
-  /** Called once per observed state change; must be idempotent (a crash may repeat a call). */
-  stateChanged(change: StateChange): Promise<void>;
+  /**
+   * Called once per observed state change; must be idempotent (a crash may repeat a call).
+   * Resolves with the refs of the change's Notifications, which the caller records in status.
+   */
+  stateChanged(change: StateChange): Promise<ObjectRef[]>;
   /** A pending request was deleted before it was decided. */
   withdrawn(change: Omit<StateChange, 'to' | 'from'> & { from: State; object?: ApprovalRequest }): Promise<void>;
 }
@@ -33,8 +36,9 @@ export class LoggingNotifier implements Notifier {
     this.log = log;
   }
 
-  async stateChanged(change: StateChange): Promise<void> {
+  async stateChanged(change: StateChange): Promise<ObjectRef[]> {
     this.log.debug({ notify: change }, 'state change to notify');
+    return [];
   }
 
   async withdrawn(change: Omit<StateChange, 'to' | 'from'> & { from: State; object?: ApprovalRequest }): Promise<void> {

@@ -46,7 +46,7 @@ export interface BenchContext {
 
 export function createContext(
   cluster: BenchCluster,
-  options: { quick: boolean; workers?: number; cpuProfile: boolean; outDir: string; nodeOptions?: string },
+  options: { quick: boolean; workers?: number; cpuProfile: boolean; outDir: string; nodeOptions?: string; entry?: string },
 ): BenchContext {
   const started = performance.now();
   const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] ${message}`);
@@ -74,6 +74,7 @@ export function createContext(
         workers: options.workers,
         cpuProfileDir: cpuProfileDir && join(cpuProfileDir, label),
         nodeOptions: options.nodeOptions,
+        entry: options.entry,
       });
       const readyMs = await operator.waitReady(120_000, logFile);
       log(`operator ${label} (pid ${operator.pid}) ready after ${readyMs.toFixed(0)} ms`);

@@ -1,11 +1,12 @@
 // `make bench` (SPEC §10): S1–S5 against a control plane of the bench's own, the operator beside a
 // floor, one table at the end and the raw numbers in .local/bench/result.json.
 //
-//   node test/bench/main.ts [--quick] [--only S1,S3] [--cpu-prof] [--workers N] [--node-options "…"]
+//   node test/bench/main.ts [--quick] [--only S1,S3] [--cpu-prof] [--workers N] [--node-options "…"] [--entry PATH]
 //
 // --quick (or QUICK=1): small sizes, under two minutes. --cpu-prof: each operator process writes a
 // V8 CPU profile to .local/bench/profiles/<scenario>/ (summarize with test/bench/profile-summary.ts).
 // --node-options "…": NODE_OPTIONS for the operator processes (experiments, e.g. V8 heap flags).
+// --entry PATH: run another build of the operator instead of dist/main.js (before/after comparisons).
 // The operator must be built (`make bench` runs `make build` first).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     workers: { type: 'string' },
     'node-options': { type: 'string' },
+    entry: { type: 'string' },
   },
 });
 const quick = values.quick || ['1', 'true', 'yes'].includes(process.env.QUICK ?? '');
@@ -59,8 +61,8 @@ async function main(): Promise<number> {
   console.log(`# approval-operator bench (${quick ? 'quick' : 'full'}) on ${process.platform}, ${(await import('node:os')).availableParallelism()} cores, node ${process.version}`);
   cluster = await startBenchCluster();
   console.log(`# control plane kube-apiserver ${cluster.plane.serverVersion} at ${cluster.plane.server} (${cluster.dir})`);
-  const ctx = createContext(cluster, { quick, workers, cpuProfile: values['cpu-prof'], outDir, nodeOptions: values['node-options'] });
-  ctx.raw.run = { quick, sizes: ctx.sizes, workers: workers ?? 4, nodeOptions: values['node-options'] ?? null, startedAt: new Date().toISOString(), node: process.version, serverVersion: cluster.plane.serverVersion };
+  const ctx = createContext(cluster, { quick, workers, cpuProfile: values['cpu-prof'], outDir, nodeOptions: values['node-options'], entry: values.entry });
+  ctx.raw.run = { quick, sizes: ctx.sizes, workers: workers ?? 4, nodeOptions: values['node-options'] ?? null, entry: values.entry ?? 'dist/main.js', startedAt: new Date().toISOString(), node: process.version, serverVersion: cluster.plane.serverVersion };
   let failed: unknown;
   try {
     // S5 first: it records the operator's writes for one Auto request, which the floor of S1 replays.

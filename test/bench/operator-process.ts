@@ -20,6 +20,8 @@ export interface OperatorProcessOptions {
   extraArgs?: string[];
   /** NODE_OPTIONS for the operator (experiments only; the bench's table is without). */
   nodeOptions?: string;
+  /** Another build of the operator (A/B comparisons); default dist/main.js. */
+  entry?: string;
 }
 
 const running = new Set<OperatorProcess>();
@@ -54,7 +56,7 @@ export class OperatorProcess {
     if (options.cpuProfileDir) mkdirSync(options.cpuProfileDir, { recursive: true });
     const args = [
       ...nodeArgs,
-      join(repoRoot, 'dist', 'main.js'),
+      options.entry ?? join(repoRoot, 'dist', 'main.js'),
       `--kubeconfig=${options.kubeconfig}`,
       `--namespace=${OPERATOR_NS}`,
       `--webhook-port=${options.webhookPort}`,

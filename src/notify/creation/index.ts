@@ -3,7 +3,7 @@
 export {
   NotificationCreator,
   notificationCreatorFor,
-  statusAdditions,
+  mergeRefs,
   type NotificationCreatorDeps,
   type ObservedChange,
   type SubjectKind,

@@ -1,12 +1,13 @@
 // Creates the Notification objects (SPEC 9.2): one per recipient of every state change, of a
-// withdrawn request and of a reminder before an Approval expires; then records them in the
-// subject's status.notificationRefs. Delivery is someone else's job (src/notify/delivery): a
-// Notification here is only the durable record of what must be sent, to whom, through which
-// channels.
+// withdrawn request and of a reminder before an Approval expires. It returns their refs; the
+// controller records them in status.notificationRefs with the rest of the status, in its one
+// status write (SPEC §10 S5: one status write per transition). Delivery is someone else's job
+// (src/notify/delivery): a Notification here is only the durable record of what must be sent, to
+// whom, through which channels.
 //
 // Idempotent: the controllers call stateChanged once per observed state change and again after a
-// crash. Every Notification's name is a hash of the event it is about, so the second call finds
-// the objects of the first (AlreadyExists) and at most adds the refs the first did not record.
+// crash before their status write. Every Notification's name is a hash of the event it is about,
+// so the second call finds the objects of the first (AlreadyExists) and returns the same refs.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Approval, ApprovalRequest, Callback, Notification, NotificationChannel, ObjectRef } from '../../api/types.ts';
@@ -20,7 +21,7 @@ import {
   notificationResource,
 } from '../../api/resources.ts';
 import { SYSTEM_DECIDER, type State } from '../../engine/index.ts';
-import { PatchType, isAlreadyExists, isConflict, isNotFound, type KubeClient } from '../../runtime/kube-client.ts';
+import { isAlreadyExists, isNotFound, type KubeClient } from '../../runtime/kube-client.ts';
 import { collectionPath, objectPath } from '../../runtime/resource.ts';
 import type { Notifier, StateChange } from '../notifier.ts';
 import { notificationName, notificationPurpose, purposeFor, type Recipient } from './naming.ts';
@@ -53,9 +54,6 @@ const CALLBACK_STATUS: Partial<Record<State, string>> = { Granted: 'approved', R
 /** Attempts to create a withdrawn request's notification (nobody retries it otherwise), and the pause between them. */
 const WITHDRAWN_ATTEMPTS = 4;
 
-/** Conflicts in a row before the status write gives up (the reconcile is then retried). */
-const MAX_STATUS_ATTEMPTS = 5;
-
 const toIso = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const resourceOf = (kind: SubjectKind) => (kind === 'Approval' ? approvalResource : approvalRequestResource);
 
@@ -85,10 +83,10 @@ export class NotificationCreator implements Notifier {
     this.retryDelayMs = deps.retryDelayMs ?? 1000;
   }
 
-  /** One Notification per recipient of the change, then the refs in the subject's status. */
-  async stateChanged(change: ObservedChange): Promise<void> {
+  /** One Notification per recipient of the change; their refs, for the subject's status. */
+  async stateChanged(change: ObservedChange): Promise<ObjectRef[]> {
     const subject = await this.subject(change.kind, change.namespace, change.name, change.uid);
-    if (!subject) return;
+    if (!subject) return [];
     const occurrence = change.occurrence ?? subject.spec.decisions?.length ?? 0;
     const created = change.from === undefined;
     const callbackStatus = change.kind === 'ApprovalRequest' ? CALLBACK_STATUS[change.to] : undefined;
@@ -111,8 +109,7 @@ export class NotificationCreator implements Notifier {
         name: notificationName(purpose, subject.spec.target.name, [subject.metadata.uid, purpose, change.from ?? '', change.to, occurrence]),
       });
     }
-    const refs = await this.createAll(change.kind, subject, drafts, true);
-    await this.record(change.kind, subject, refs);
+    return this.createAll(change.kind, subject, drafts, true);
   }
 
   /**
@@ -163,8 +160,8 @@ export class NotificationCreator implements Notifier {
   /**
    * A reminder that `approval` expires at `expiresAt`, to the requester and the decider, for the
    * thresholds `keys` (dueReminders(...).due: several keys due at once give one reminder, named
-   * after the last). Records the Notifications in status.notificationRefs and the keys in
-   * status.remindersSent in one status write. Idempotent like stateChanged.
+   * after the last). Returns their refs; the caller records them and the keys in
+   * status.notificationRefs and status.remindersSent. Idempotent like stateChanged.
    */
   async createReminder(approval: Approval, keys: readonly string[], expiresAt: Date, now: Date = this.now()): Promise<ObjectRef[]> {
     const key = keys.at(-1);
@@ -187,9 +184,7 @@ export class NotificationCreator implements Notifier {
         name: notificationName(purpose, approval.spec.target.name, [approval.metadata.uid, purpose, key, toIso(expiresAt)], key),
       };
     });
-    const refs = await this.createAll('Approval', approval, drafts, true);
-    await this.record('Approval', approval, refs, keys);
-    return refs;
+    return this.createAll('Approval', approval, drafts, true);
   }
 
   /** The subject from the cache, else from the API server; undefined when it is gone or was replaced. */
@@ -288,57 +283,19 @@ export class NotificationCreator implements Notifier {
       return { name, namespace, uid: existing.metadata.uid };
     }
   }
-
-  /**
-   * Adds the missing refs (and reminder keys) to the subject's status with one JSON merge patch of
-   * the complete lists, guarded by the resourceVersion; on a conflict the subject is read again.
-   */
-  private async record(kind: SubjectKind, subject: Subject, refs: ObjectRef[], reminderKeys: readonly string[] = []): Promise<void> {
-    if (refs.length === 0 && reminderKeys.length === 0) return;
-    const path = objectPath(resourceOf(kind), subject.metadata.namespace, subject.metadata.name, 'status');
-    let current: Subject = subject;
-    for (let attempt = 1; ; attempt++) {
-      const patch = statusAdditions(current, refs, reminderKeys);
-      if (!patch) return;
-      try {
-        await this.client.patch(path, { metadata: { resourceVersion: current.metadata.resourceVersion }, status: patch }, PatchType.merge);
-        return;
-      } catch (err) {
-        if (isNotFound(err)) return;
-        if (!isConflict(err) || attempt >= MAX_STATUS_ATTEMPTS) throw err;
-      }
-      try {
-        current = await this.client.get<Subject>(objectPath(resourceOf(kind), subject.metadata.namespace, subject.metadata.name));
-      } catch (err) {
-        if (isNotFound(err)) return;
-        throw err;
-      }
-      if (current.metadata.uid !== subject.metadata.uid) return;
-    }
-  }
 }
 
-/**
- * The status fields to write so that `refs` and `reminderKeys` are recorded: the complete
- * deduplicated lists (a merge patch replaces lists), or undefined when nothing is missing.
- */
-export function statusAdditions(subject: Subject, refs: readonly ObjectRef[], reminderKeys: readonly string[] = []): Record<string, unknown> | undefined {
-  const patch: Record<string, unknown> = {};
-  const existing = subject.status?.notificationRefs ?? [];
+/** `existing` followed by the refs of `added` it lacks (one per namespace/name: the CRD's list-map key). */
+export function mergeRefs(existing: readonly ObjectRef[] | undefined, added: readonly ObjectRef[]): ObjectRef[] {
   const seen = new Set<string>();
   const merged: ObjectRef[] = [];
-  for (const ref of [...existing, ...refs]) {
+  for (const ref of [...(existing ?? []), ...added]) {
     const key = `${ref.namespace}/${ref.name}`;
     if (seen.has(key)) continue;
     seen.add(key);
     merged.push(ref);
   }
-  if (merged.length !== existing.length) patch.notificationRefs = merged;
-  if (reminderKeys.length > 0) {
-    const sent = (subject as Approval).status?.remindersSent ?? [];
-    if (reminderKeys.some((key) => !sent.includes(key))) patch.remindersSent = [...new Set([...sent, ...reminderKeys])];
-  }
-  return Object.keys(patch).length > 0 ? patch : undefined;
+  return merged;
 }
 
 interface CacheLike<T> {

@@ -1,6 +1,6 @@
 // Notification creation (SPEC 9.2) against the real API server: the CRDs accept what the creator
-// writes, a repeated state change creates nothing new, status.notificationRefs holds each
-// Notification once, and the CEL rules of the notification kinds hold.
+// writes, a repeated state change creates nothing new and returns the same refs (which the
+// controllers record in status), and the CEL rules of the notification kinds hold.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Approval, ApprovalRequest, Notification, NotificationChannel } from '../../../src/api/types.ts';
@@ -88,9 +88,9 @@ describe('notification creation (real API server)', () => {
   it('Pending on creation: one Notification for the decider only, through its channels; a repeat creates nothing', async () => {
     const request = await createRequest('pending-one');
     const change: StateChange = { kind: 'ApprovalRequest', namespace: ns, name: 'pending-one', uid: request.metadata.uid!, action: 'subscribe', from: undefined, to: 'Pending', actor: 'carol' };
-    await creator.stateChanged(change);
+    const refs = await creator.stateChanged(change);
     const before = writes;
-    await creator.stateChanged(change);
+    assert.deepEqual(await creator.stateChanged(change), refs, 'a repeat returns the same refs');
     assert.equal(writes, before, 'the repeated call wrote nothing');
 
     const mine = (await notifications()).filter((n) => n.metadata.ownerReferences?.[0]?.uid === request.metadata.uid);
@@ -109,24 +109,22 @@ describe('notification creation (real API server)', () => {
     assert.deepEqual(n!.spec.properties?.target, { kind: 'ApiSubscription', namespace: ns, name: 'pending-one-target' });
     assert.deepEqual(n!.spec.properties?.subject, { kind: 'ApprovalRequest', namespace: ns, name: 'pending-one', uid: request.metadata.uid });
 
-    const refs = (await getRequest('pending-one')).status?.notificationRefs;
     assert.deepEqual(refs, [{ name: n!.metadata.name, namespace: ns, uid: n!.metadata.uid }]);
+    assert.equal((await getRequest('pending-one')).status?.notificationRefs, undefined, 'the controller records the refs, not the creator');
 
     const semigranted: StateChange = { ...change, from: 'Pending', to: 'Semigranted', actor: 'alice' };
-    await creator.stateChanged({ ...semigranted, occurrence: 1 } as StateChange);
-    await creator.stateChanged({ ...semigranted, occurrence: 1 } as StateChange);
+    const semigrantedRefs = await creator.stateChanged({ ...semigranted, occurrence: 1 } as StateChange);
+    assert.deepEqual(await creator.stateChanged({ ...semigranted, occurrence: 1 } as StateChange), semigrantedRefs);
+    assert.equal(semigrantedRefs.length, 1);
     const purposes = (await notifications()).filter((x) => x.metadata.ownerReferences?.[0]?.uid === request.metadata.uid).map((x) => x.spec.purpose).sort();
     assert.deepEqual(purposes, ['approvalrequest--subscribe--created--decider', 'approvalrequest--subscribe--updated--decider'], 'requester not notified on Pending/Semigranted');
-    assert.equal((await getRequest('pending-one')).status?.notificationRefs?.length, 2);
   });
 
   it('Granted: one Notification per recipient, the requester by fallback e-mail with the callback; called twice, exactly one each', async () => {
     const request = await createRequest('granted-one', { callback: { url: 'https://example.com/cb', secretRef: { name: 'cb', key: 'hmac' } } });
-    // The status the reconciler would have written before: refs are added to it, not replacing it.
-    await client.patch(objectPath(approvalRequestResource, ns, 'granted-one', 'status'), { status: { lastState: 'Pending' } }, 'application/merge-patch+json');
     const change: StateChange = { kind: 'ApprovalRequest', namespace: ns, name: 'granted-one', uid: request.metadata.uid!, action: 'subscribe', from: 'Pending', to: 'Granted', actor: 'alice', comment: 'fine' };
-    await creator.stateChanged(change);
-    await creator.stateChanged(change);
+    const refs = await creator.stateChanged(change);
+    assert.deepEqual(await creator.stateChanged(change), refs);
 
     const mine = (await notifications()).filter((n) => n.metadata.ownerReferences?.[0]?.uid === request.metadata.uid);
     assert.deepEqual(mine.map((n) => n.spec.purpose).sort(), ['approvalrequest--subscribe--updated--decider', 'approvalrequest--subscribe--updated--requester']);
@@ -146,13 +144,9 @@ describe('notification creation (real API server)', () => {
     assert.equal(decider.spec.callback, undefined);
     assert.equal(decider.spec.channels?.length, 2);
 
-    const stored = await getRequest('granted-one');
-    assert.equal(stored.status?.lastState, 'Pending', 'other status fields are kept');
-    assert.deepEqual(
-      stored.status?.notificationRefs?.map((r) => r.name).sort(),
-      mine.map((n) => n.metadata.name).sort(),
-    );
-    assert.ok(stored.status?.notificationRefs?.every((r) => r.uid && r.namespace === ns));
+    assert.deepEqual(refs.map((r) => r.name).sort(), mine.map((n) => n.metadata.name).sort());
+    assert.deepEqual(refs.map((r) => r.uid).sort(), mine.map((n) => n.metadata.uid).sort());
+    assert.ok(refs.every((r) => r.namespace === ns));
   });
 
   it('System actor on expiry: sender type System', async () => {
@@ -176,7 +170,7 @@ describe('notification creation (real API server)', () => {
     assert.equal(mine[0]!.metadata.ownerReferences, undefined);
   });
 
-  it('reminders: both recipients once per threshold; a channel ignoring reminders is left out; keys recorded', async () => {
+  it('reminders: both recipients once per threshold; a channel ignoring reminders is left out', async () => {
     const approval = await client.create<Approval>(collectionPath(approvalResource, ns), {
       apiVersion: API_VERSION,
       kind: 'Approval',
@@ -192,18 +186,15 @@ describe('notification creation (real API server)', () => {
     const expiresAt = new Date(now.getTime() + 10 * 86_400_000 + 60_000);
     const { due } = dueReminders([{ before: '720h', repeat: '168h' }], expiresAt, now, approval.status?.remindersSent ?? []);
     assert.deepEqual(due, ['720h', '720h@1', '720h@2']);
-    await creator.createReminder(approval, due, expiresAt, now);
-    await creator.createReminder(approval, due, expiresAt, now);
+    const refs = await creator.createReminder(approval, due, expiresAt, now);
+    assert.deepEqual(await creator.createReminder(approval, due, expiresAt, now), refs);
     const mine = (await notifications()).filter((n) => n.metadata.ownerReferences?.[0]?.uid === approval.metadata.uid);
     assert.deepEqual(mine.map((n) => n.spec.purpose).sort(), ['approval--subscribe--reminder--decider', 'approval--subscribe--reminder--requester']);
     const decider = mine.find((n) => n.spec.purpose.endsWith('--decider'))!;
     assert.deepEqual(decider.spec.channels, [{ name: 'orders-mail', namespace: deciderNs }]);
     assert.equal(decider.spec.properties?.days_remaining, 10);
     assert.equal(decider.spec.properties?.expiration_date, expiresAt.toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    const stored = await client.get<Approval>(objectPath(approvalResource, ns, 'apisubscription--reminded'));
-    assert.deepEqual(stored.status?.remindersSent, due);
-    assert.equal(stored.status?.notificationRefs?.length, 2);
-    assert.deepEqual(dueReminders([{ before: '720h', repeat: '168h' }], expiresAt, now, stored.status?.remindersSent ?? []).due, []);
+    assert.deepEqual(refs.map((r) => r.name).sort(), mine.map((n) => n.metadata.name).sort());
   });
 
   it('the API server enforces the CEL rules of the notification kinds', async () => {

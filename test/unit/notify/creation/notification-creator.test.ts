@@ -4,7 +4,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { Approval, ApprovalRequest, Notification, NotificationChannel } from '../../../../src/api/types.ts';
 import { PURPOSE_LABEL, SENDER_TYPE_LABEL } from '../../../../src/api/resources.ts';
-import { NotificationCreator, statusAdditions } from '../../../../src/notify/creation/notification-creator.ts';
+import { NotificationCreator, mergeRefs } from '../../../../src/notify/creation/notification-creator.ts';
 import { ApiError, type KubeClient } from '../../../../src/runtime/kube-client.ts';
 
 /** The API calls the creator makes, served from maps: objects by path, with resourceVersions. */
@@ -95,7 +95,7 @@ describe('NotificationCreator', () => {
 
   it('creates one Notification for the decider on creation (Pending), with channels, labels, owner and properties', async () => {
     const uid = request().metadata.uid!;
-    await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid, action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob' });
+    const refs = await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid, action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob' });
     const [n, ...rest] = notifications();
     assert.equal(rest.length, 0);
     assert.equal(n!.spec.purpose, 'approvalrequest--subscribe--created--decider');
@@ -122,30 +122,29 @@ describe('NotificationCreator', () => {
       subject: { kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid },
       state_new: 'Pending',
     });
-    assert.deepEqual(request().status?.notificationRefs, [{ name: n!.metadata.name, namespace: 'team-a', uid: n!.metadata.uid }]);
+    assert.deepEqual(refs, [{ name: n!.metadata.name, namespace: 'team-a', uid: n!.metadata.uid }]);
+    assert.deepEqual(api.calls.filter((c) => c.startsWith('PATCH')), [], 'the refs are recorded by the controller, not here');
   });
 
-  it('is idempotent: the same change twice creates nothing new and writes no status', async () => {
+  it('is idempotent: the same change again, once its refs are recorded, makes no write and returns the same refs', async () => {
     const uid = request().metadata.uid!;
     const change = { kind: 'ApprovalRequest' as const, namespace: 'team-a', name: 'orders-read', uid, action: 'subscribe', from: 'Pending' as const, to: 'Granted' as const, actor: 'alice', comment: 'ok' };
-    await creator.stateChanged(change);
+    const refs = await creator.stateChanged(change);
     assert.equal(notifications().length, 2);
-    const writes = api.calls.filter((c) => !c.startsWith('GET')).length;
-    await creator.stateChanged(change);
+    request().status = { notificationRefs: refs }; // the controller's status write
+    const calls = api.calls.length;
+    assert.deepEqual(await creator.stateChanged(change), refs);
     assert.equal(notifications().length, 2);
-    assert.equal(api.calls.filter((c) => !c.startsWith('GET')).length, writes, 'the repeated call made no write');
-    assert.equal(request().status?.notificationRefs?.length, 2);
+    assert.deepEqual(api.calls.slice(calls), [], 'the repeated call made no request');
   });
 
-  it('after a crash between create and status write, a repeat records the refs once (AlreadyExists)', async () => {
+  it('after a crash between create and status write, a repeat creates nothing and returns the same refs (AlreadyExists)', async () => {
     const uid = request().metadata.uid!;
     const change = { kind: 'ApprovalRequest' as const, namespace: 'team-a', name: 'orders-read', uid, action: 'subscribe', from: 'Pending' as const, to: 'Rejected' as const, actor: 'alice' };
-    await creator.stateChanged(change);
-    const refs = request().status?.notificationRefs;
-    delete request().status!.notificationRefs; // as if the status write never happened
-    await creator.stateChanged(change);
+    const refs = await creator.stateChanged(change);
+    assert.equal(refs.length, 2);
+    assert.deepEqual(await creator.stateChanged(change), refs);
     assert.equal(notifications().length, 2);
-    assert.deepEqual(request().status?.notificationRefs, refs);
   });
 
   it('a new occurrence (another decision) is a new Notification', async () => {
@@ -184,15 +183,6 @@ describe('NotificationCreator', () => {
     assert.equal(decider.spec.callback, undefined);
   });
 
-  it('retries the status write after a conflict with the re-read object', async () => {
-    const stale = structuredClone(request());
-    request().metadata.resourceVersion = '999'; // someone wrote after the cache saw it
-    creator = new NotificationCreator({ client: api.client(), log: pino({ level: 'silent' }), lookupSubject: () => stale, channels: () => [] });
-    await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid: stale.metadata.uid!, action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob' });
-    assert.equal(request().status?.notificationRefs?.length, 1);
-    assert.deepEqual(api.calls.filter((c) => c.startsWith('PATCH')).length, 2);
-  });
-
   it('ignores a change of an object that is gone or was replaced (other uid)', async () => {
     await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid: 'someone-else', action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob' });
     await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'missing', uid: 'x', action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob' });
@@ -214,7 +204,7 @@ describe('NotificationCreator', () => {
     assert.equal(n!.spec.properties?.state_old, 'Pending');
   });
 
-  it('createReminder: both recipients, expiry properties, keys recorded with the refs in one write', async () => {
+  it('createReminder: both recipients, expiry properties, refs returned for the controller to record', async () => {
     const approval: Approval = { ...newRequest(), metadata: { name: 'apisubscription--orders', namespace: 'team-a' }, spec: { ...newRequest().spec, state: 'Granted' } } as Approval;
     api.put(approvalPath, approval);
     const stored = api.objects.get(approvalPath) as unknown as Approval;
@@ -232,24 +222,25 @@ describe('NotificationCreator', () => {
       assert.deepEqual(n.spec.sender, { type: 'System', name: 'System' });
       assert.equal(n.metadata.ownerReferences?.[0]?.kind, 'Approval');
     }
-    assert.deepEqual(stored.status?.remindersSent, ['720h', '720h@1', '720h@2']);
-    assert.equal(stored.status?.notificationRefs?.length, 2);
-    assert.equal(api.calls.filter((c) => c.startsWith('PATCH')).length, 1);
-    await creator.createReminder(structuredClone(stored), ['720h@1', '720h@2'], expiresAt);
+    assert.deepEqual(stored.status?.remindersSent, ['720h'], 'the keys are recorded by the controller');
+    assert.equal(api.calls.filter((c) => c.startsWith('PATCH')).length, 0);
+    assert.deepEqual(await creator.createReminder(structuredClone(stored), ['720h@1', '720h@2'], expiresAt), refs);
     assert.equal(notifications().length, 2, 'idempotent');
     assert.deepEqual(await creator.createReminder(structuredClone(stored), [], expiresAt), []);
   });
 });
 
-describe('statusAdditions', () => {
-  const subject = { ...newRequest(), status: { notificationRefs: [{ name: 'a', namespace: 'n', uid: '1' }] } };
+describe('mergeRefs', () => {
+  const existing = [{ name: 'a', namespace: 'n', uid: '1' }];
 
-  it('is the complete deduplicated list, or undefined when nothing is missing', () => {
-    assert.equal(statusAdditions(subject, [{ name: 'a', namespace: 'n', uid: '1' }]), undefined);
-    assert.deepEqual(statusAdditions(subject, [{ name: 'b', namespace: 'n' }, { name: 'b', namespace: 'n' }]), {
-      notificationRefs: [{ name: 'a', namespace: 'n', uid: '1' }, { name: 'b', namespace: 'n' }],
-    });
-    assert.deepEqual(statusAdditions(subject, [], ['720h']), { remindersSent: ['720h'] });
+  it('appends the refs not yet listed, one per namespace/name, keeping the order', () => {
+    assert.deepEqual(mergeRefs(existing, [{ name: 'a', namespace: 'n', uid: '1' }]), existing);
+    assert.deepEqual(mergeRefs(existing, [{ name: 'b', namespace: 'n' }, { name: 'b', namespace: 'n' }, { name: 'a', namespace: 'm' }]), [
+      { name: 'a', namespace: 'n', uid: '1' },
+      { name: 'b', namespace: 'n' },
+      { name: 'a', namespace: 'm' },
+    ]);
+    assert.deepEqual(mergeRefs(undefined, []), []);
   });
 });
 
