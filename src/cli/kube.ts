@@ -1,6 +1,7 @@
 // The connection as kubectl would make it: kubeconfig file, context, namespace and impersonation.
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../runtime/kube-client.ts';
+import { clientNodeCredentials } from '../runtime/client-node-credentials.ts';
 import type { ConnectionOptions } from './args.ts';
 
 export interface Connection {
@@ -26,7 +27,7 @@ export function connect(options: ConnectionOptions): Connection {
   }
   const context = config.getContextObject(config.getCurrentContext());
   const namespace = options.namespace ?? (context?.namespace || 'default');
-  const client = new KubeClient(config);
+  const client = new KubeClient(clientNodeCredentials(config));
   // Not "kubectl…": GitOps tools (Flux) take over fields written by managers named like kubectl.
   client.fieldManager = 'approval-plugin';
   if (options.as) client.impersonation = { user: options.as, groups: options.asGroups };

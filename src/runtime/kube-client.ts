@@ -1,8 +1,8 @@
-// A small REST client for the Kubernetes API. Authentication, TLS and proxies come from
-// @kubernetes/client-node's KubeConfig; requests go through one kept-alive undici dispatcher so a
-// busy operator does not open a connection per request (client-node builds a new one each call).
-import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { fetch, type Dispatcher, type Response } from 'undici';
+// A small REST client for the Kubernetes API. Server, authentication and TLS come from
+// Credentials (credentials.ts); requests go through one kept-alive undici dispatcher so a busy
+// operator does not open a connection per request.
+import { fetch, type Response } from 'undici';
+import { loadCredentials, type ClusterAuth, type Credentials } from './credentials.ts';
 
 export type Verb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -53,9 +53,7 @@ export interface RequestOptions {
 /** Observes every response (metrics, the write counter of the tests). */
 export type ResponseObserver = (method: Verb, status: number) => void;
 
-interface Auth {
-  headers: Record<string, string>;
-  dispatcher: Dispatcher | undefined;
+interface Auth extends ClusterAuth {
   createdAt: number;
 }
 
@@ -63,25 +61,20 @@ interface Auth {
 const authRefreshMs = 5 * 60_000;
 
 export class KubeClient {
-  readonly config: KubeConfig;
+  readonly credentials: Credentials;
   readonly server: string;
   private auth: Auth | undefined;
   private pendingAuth: Promise<Auth> | undefined;
   private readonly observers: ResponseObserver[] = [];
 
-  constructor(config: KubeConfig) {
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    this.config = config;
-    this.server = cluster.server.replace(/\/$/, '');
+  constructor(credentials: Credentials) {
+    this.credentials = credentials;
+    this.server = credentials.server;
   }
 
-  /** From a kubeconfig file, or KUBECONFIG / in-cluster / ~/.kube/config when none is given. */
+  /** From a kubeconfig file, or $KUBECONFIG / ~/.kube/config / in-cluster when none is given. */
   static fromKubeconfig(path?: string, impersonate?: { user: string; groups?: string[] }): KubeClient {
-    const config = new KubeConfig();
-    if (path) config.loadFromFile(path);
-    else config.loadFromDefault();
-    const client = new KubeClient(config);
+    const client = new KubeClient(loadCredentials(path));
     if (impersonate) client.impersonation = impersonate;
     return client;
   }
@@ -107,11 +100,9 @@ export class KubeClient {
   }
 
   private async buildAuth(): Promise<Auth> {
-    const context = new RequestContext(this.server, HttpMethod.GET);
-    await this.config.applySecurityAuthentication(context);
-    const headers = { ...context.getHeaders() };
+    const { headers, dispatcher } = await this.credentials.authenticate();
     const previous = this.auth?.dispatcher;
-    this.auth = { headers, dispatcher: context.getDispatcher() as Dispatcher | undefined, createdAt: Date.now() };
+    this.auth = { headers, dispatcher, createdAt: Date.now() };
     // Let requests still using the old connection pool finish.
     if (previous) void previous.close().catch(() => undefined);
     return this.auth;

@@ -7,11 +7,11 @@
 // request with the names, uids, namespace and resourceVersions substituted:
 //
 //   request chain  (after the request's create returns; one of `workers` lanes)
-//     PATCH spec (System decision + state) · POST Approval · POST Notification × n · PATCH /status
-//     (notificationRefs) · POST Event · PATCH /status   — whatever S5 recorded, in that order
+//     PATCH spec (System decision + state) · POST Approval · POST Notification × n · POST Event ·
+//     PATCH /status   — whatever S5 recorded, one after the other in the order it saw them
 //   approval chain (after the Approval create returns; one of `workers` more lanes, as the
 //     operator's Approval controller has its own workers)
-//     POST Notification × n · PATCH /status (refs) · POST Event · PATCH /status
+//     POST Notification × n · POST Event · PATCH /status
 //
 // It writes as the admin, i.e. the operator's identity, so its writes take the same path through
 // the admission webhooks (served by the operator process, which watches only the operator's

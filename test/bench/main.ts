@@ -5,7 +5,7 @@
 //
 // --quick (or QUICK=1): small sizes, under two minutes. --cpu-prof: each operator process writes a
 // V8 CPU profile to .local/bench/profiles/<scenario>/ (summarize with test/bench/profile-summary.ts).
-// --node-options "…": NODE_OPTIONS for the operator processes (experiments, e.g. V8 heap flags).
+// --node-options "…": NODE_OPTIONS for the operator processes instead of the chart's default (experiments).
 // --entry PATH: run another build of the operator instead of dist/main.js (before/after comparisons).
 // The operator must be built (`make bench` runs `make build` first).
 import { existsSync, mkdirSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot } from '../../hack/control-plane.ts';
 import { startBenchCluster, type BenchCluster } from './cluster.ts';
 import { createContext, outDirDefault } from './context.ts';
-import { killAllOperators } from './operator-process.ts';
+import { chartNodeOptions, killAllOperators } from './operator-process.ts';
 import { NOTES, table, writeResult } from './report.ts';
 import { runS1 } from './s1-throughput.ts';
 import { runS2 } from './s2-latency.ts';
@@ -62,7 +62,7 @@ async function main(): Promise<number> {
   cluster = await startBenchCluster();
   console.log(`# control plane kube-apiserver ${cluster.plane.serverVersion} at ${cluster.plane.server} (${cluster.dir})`);
   const ctx = createContext(cluster, { quick, workers, cpuProfile: values['cpu-prof'], outDir, nodeOptions: values['node-options'], entry: values.entry });
-  ctx.raw.run = { quick, sizes: ctx.sizes, workers: workers ?? 4, nodeOptions: values['node-options'] ?? null, entry: values.entry ?? 'dist/main.js', startedAt: new Date().toISOString(), node: process.version, serverVersion: cluster.plane.serverVersion };
+  ctx.raw.run = { quick, sizes: ctx.sizes, workers: workers ?? 4, nodeOptions: values['node-options'] ?? chartNodeOptions(), entry: values.entry ?? 'dist/main.js', startedAt: new Date().toISOString(), node: process.version, serverVersion: cluster.plane.serverVersion };
   let failed: unknown;
   try {
     // S5 first: it records the operator's writes for one Auto request, which the floor of S1 replays.

@@ -1,10 +1,11 @@
-// The operator under test: the built `node dist/main.js` as a child process, exactly as it is
-// shipped (webhooks on, notifications created but not delivered), with its /readyz, /metrics,
-// RSS and CPU time read from outside.
+// The operator under test: the built `node dist/main.js` as a child process, as the chart runs it
+// (webhooks on, NODE_OPTIONS from the chart's values; notifications created but not delivered),
+// with its /readyz, /metrics, RSS and CPU time read from outside.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parse as parseYaml } from 'yaml';
 import { freePort, repoRoot } from '../../hack/control-plane.ts';
 import { OPERATOR_NS } from './cluster.ts';
 import { parseMetrics, type Samples } from './prom.ts';
@@ -18,13 +19,19 @@ export interface OperatorProcessOptions {
   /** Write a V8 CPU profile (node --cpu-prof) into this folder when the process exits. */
   cpuProfileDir?: string;
   extraArgs?: string[];
-  /** NODE_OPTIONS for the operator (experiments only; the bench's table is without). */
+  /** NODE_OPTIONS for the operator instead of the chart's `nodeOptions` (experiments). */
   nodeOptions?: string;
   /** Another build of the operator (A/B comparisons); default dist/main.js. */
   entry?: string;
 }
 
 const running = new Set<OperatorProcess>();
+
+/** The NODE_OPTIONS the Helm chart gives the operator by default (values.yaml `nodeOptions`). */
+export function chartNodeOptions(): string {
+  const values = parseYaml(readFileSync(join(repoRoot, 'charts', 'approval-operator', 'values.yaml'), 'utf8')) as { nodeOptions?: string };
+  return values.nodeOptions ?? '';
+}
 
 /** Kills every operator the bench started and has not stopped yet (cleanup on failure). */
 export async function killAllOperators(): Promise<void> {
@@ -71,7 +78,7 @@ export class OperatorProcess {
     mkdirSync(join(options.logFile, '..'), { recursive: true });
     const log = openSync(options.logFile, 'a');
     // Not detached: if the bench dies, the operator gets SIGHUP/EPIPE rather than living on.
-    const env = { ...process.env, NODE_OPTIONS: options.nodeOptions ?? '' };
+    const env = { ...process.env, NODE_OPTIONS: options.nodeOptions ?? chartNodeOptions() };
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], cwd: repoRoot, env });
     closeSync(log);
     if (child.pid === undefined) throw new Error('could not start the operator');

@@ -2,9 +2,9 @@
 // client, throw-away namespaces and polling.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { KubeClient } from '../../src/runtime/kube-client.ts';
+import { kubeconfigCredentials, mergeKubeconfigs } from '../../src/runtime/credentials.ts';
 import { core, collectionPath, objectPath } from '../../src/runtime/resource.ts';
 
 export function kubeconfigPath(): string {
@@ -21,11 +21,10 @@ export function clusterDir(): string {
 
 /** An admin client, optionally talking to `server` (e.g. a proxy) instead of the API server. */
 export function adminClient(server?: string): KubeClient {
-  const config = new KubeConfig();
-  const raw = JSON.parse(readFileSync(kubeconfigPath(), 'utf8')) as { clusters: Array<{ cluster: { server: string } }> };
-  if (server) raw.clusters[0]!.cluster.server = server;
-  config.loadFromString(JSON.stringify(raw));
-  return new KubeClient(config);
+  const path = kubeconfigPath();
+  const config = mergeKubeconfigs([{ path, text: readFileSync(path, 'utf8') }]);
+  if (server) config.clusters![0]!.cluster!.server = server;
+  return new KubeClient(kubeconfigCredentials(config, [path]));
 }
 
 export function apiServerUrl(): URL {

@@ -131,7 +131,8 @@ describe('charts/approval-operator', () => {
     ]);
     assert.ok(pod.volumes.find((v) => v.name === 'tmp')?.emptyDir);
     assert.equal(pod.volumes.find((v) => v.name === 'webhook-cert')?.secret?.secretName, 'approval-operator-webhook-cert');
-    assert.equal(container.env, undefined, 'no environment by default');
+    assert.deepEqual(container.env, [{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=16 --max-old-space-size=128' }], 'only the V8 flags by default');
+    assert.equal(containerOf(render(['--set', 'nodeOptions='])).env, undefined, 'no environment without nodeOptions');
   });
 
   it('passes flags the operator accepts (src/config.ts parses them)', () => {
@@ -196,6 +197,7 @@ describe('charts/approval-operator', () => {
     assert.equal(smtpSecret.stringData.url, 'smtps://user:pw@mail.example.com:465');
     assert.ok(!JSON.stringify(deploymentOf(manifests)).includes('pw@'), 'no credentials in the Deployment');
     assert.deepEqual(container.env, [
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=16 --max-old-space-size=128' },
       { name: 'APPROVAL_SMTP_URL', valueFrom: { secretKeyRef: { name: 'approval-operator-smtp', key: 'url' } } },
       { name: 'APPROVAL_MAIL_FROM', value: 'Approvals <approvals@example.com>' },
       { name: 'TZ', value: 'UTC' },
@@ -221,7 +223,7 @@ describe('charts/approval-operator', () => {
   it('reads the SMTP URL from smtp.existingSecret, and refuses both url and existingSecret', () => {
     const manifests = render(['--set', 'smtp.existingSecret=mail-credentials', '--set', 'smtp.existingSecretKey=smtp-url']);
     assert.equal(ofKind(manifests, 'Secret').some((s) => s.metadata.name.endsWith('-smtp')), false);
-    assert.deepEqual(containerOf(manifests).env?.[0], {
+    assert.deepEqual(containerOf(manifests).env?.find((e) => e.name === 'APPROVAL_SMTP_URL'), {
       name: 'APPROVAL_SMTP_URL',
       valueFrom: { secretKeyRef: { name: 'mail-credentials', key: 'smtp-url' } },
     });
