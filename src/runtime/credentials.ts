@@ -27,6 +27,11 @@ export interface Credentials {
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+// What this file understands; a kubeconfig entry with any other field (exec, auth-provider, as,
+// proxy-url, …) is handed to client-node rather than half-understood.
+const OWN_USER_FIELDS = new Set(['client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'token', 'tokenFile', 'username', 'password']);
+const OWN_CLUSTER_FIELDS = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'extensions']);
+
 interface NamedEntry<T> {
   name: string;
   [key: string]: unknown;
@@ -41,7 +46,7 @@ interface KubeconfigCluster {
   'certificate-authority-data'?: string;
   'insecure-skip-tls-verify'?: boolean;
   'tls-server-name'?: string;
-  'proxy-url'?: string;
+  [other: string]: unknown;
 }
 
 interface KubeconfigUser {
@@ -53,9 +58,7 @@ interface KubeconfigUser {
   tokenFile?: string;
   username?: string;
   password?: string;
-  exec?: unknown;
-  'auth-provider'?: unknown;
-  as?: string;
+  [other: string]: unknown;
 }
 
 interface KubeconfigContext {
@@ -119,7 +122,8 @@ export function kubeconfigCredentials(config: Kubeconfig, files: string[] = []):
   const userEntry = config.users?.find((u) => u.name === context.user);
   const user = userEntry?.user ?? {};
   const server = cluster.server.replace(/\/$/, '');
-  if (user.exec || user['auth-provider'] || user.as || cluster['proxy-url']) return libraryCredentials(server, files, contextName);
+  const understood = Object.keys(user).every((field) => OWN_USER_FIELDS.has(field)) && Object.keys(cluster).every((field) => OWN_CLUSTER_FIELDS.has(field));
+  if (!understood) return libraryCredentials(server, files, contextName);
 
   const read = (file: string | undefined, from: string | undefined) => (file ? readFileSync(isAbsolute(file) || !from ? file : join(from, file)) : undefined);
   const decoded = (data: string | undefined) => (data ? Buffer.from(data, 'base64') : undefined);
@@ -172,7 +176,7 @@ function tlsDispatcher(server: string, tls: TlsSettings): Dispatcher | undefined
   return new Agent({ connect: { ...tls, servername: tls.servername || undefined } });
 }
 
-/** Exec plugins, auth providers, impersonation and proxies: what client-node does, loaded only for them. */
+/** Exec plugins, auth providers, impersonation, proxies…: what client-node does, loaded only for them. */
 function libraryCredentials(server: string, files: string[], contextName: string): Credentials {
   return {
     server,

@@ -28,7 +28,7 @@ export interface InformerOptions<T> {
   /** Re-deliver every cached object as RESYNC this often (default 10 minutes; 0 disables). */
   resyncMs?: number;
   pageSize?: number;
-  /** Shrinks cached objects (default: drops metadata.managedFields). */
+  /** Shrinks cached objects (default: shrinkForCache). */
   transform?: (object: T) => T;
   log: Logger;
 }
@@ -42,8 +42,15 @@ export interface InformerStats {
 
 class WatchStalled extends Error {}
 
-const stripManagedFields = <T extends KubeObject>(object: T): T => {
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops what no reconciler reads and what costs the most memory per object: managedFields, and
+ * the copy of the whole manifest `kubectl apply` keeps in an annotation (`make bench`, S3).
+ */
+export const shrinkForCache = <T extends KubeObject>(object: T): T => {
   if (object.metadata.managedFields) delete object.metadata.managedFields;
+  if (object.metadata.annotations?.[LAST_APPLIED] !== undefined) delete object.metadata.annotations[LAST_APPLIED];
   return object;
 };
 
@@ -154,7 +161,7 @@ export class Informer<T extends KubeObject> {
 
   private async list(): Promise<void> {
     const seen = new Set<string>();
-    const transform = this.options.transform ?? stripManagedFields;
+    const transform = this.options.transform ?? shrinkForCache;
     let continueToken: string | undefined;
     let resourceVersion: string;
     do {
@@ -247,7 +254,7 @@ export class Informer<T extends KubeObject> {
 
   private handleWatchLine(line: string): void {
     const event = JSON.parse(line) as { type: string; object: T & { code?: number; reason?: string; message?: string } };
-    const transform = this.options.transform ?? stripManagedFields;
+    const transform = this.options.transform ?? shrinkForCache;
     switch (event.type) {
       case 'BOOKMARK':
         this.resourceVersion = event.object.metadata.resourceVersion;

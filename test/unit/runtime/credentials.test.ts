@@ -85,6 +85,17 @@ describe('kubeconfigCredentials', () => {
   });
 });
 
+describe('kubeconfig fields this code does not read', () => {
+  it('go to client-node as a whole (impersonation from the kubeconfig keeps working)', async () => {
+    const file = join(dir(), 'config');
+    writeFileSync(file, JSON.stringify(kubeconfig({ token: 't', as: 'someone-else' }, 'https://127.0.0.1:6443')));
+    const auth = await loadCredentials(file).authenticate();
+    assert.equal(auth.headers['Impersonate-User'], 'someone-else');
+    assert.equal(auth.headers.Authorization ?? auth.headers.authorization, 'Bearer t');
+    await auth.dispatcher?.close();
+  });
+});
+
 describe('inClusterCredentials', () => {
   it('uses the service account token (re-read), its CA and the service address (IPv6 bracketed)', async () => {
     const sa = dir();
