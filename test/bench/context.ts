@@ -1,5 +1,6 @@
 // What every scenario gets: the cluster, the sizes of this run, clients for the people the bench
 // plays, a way to start the operator, CPU accounting, and the rows of the final table.
+import type { TestSmtpServer } from '../support/smtp.ts';
 import { join } from 'node:path';
 import { repoRoot } from '../../hack/control-plane.ts';
 import type { KubeClient } from '../../src/runtime/kube-client.ts';
@@ -40,13 +41,15 @@ export interface BenchContext {
   deciders: KubeClient[];
   rows: Row[];
   raw: Record<string, unknown>;
+  /** The SMTP sink when the bench runs with delivery on (`--deliver`). */
+  smtp: TestSmtpServer | undefined;
   log(message: string): void;
   startOperator(label: string, options?: { kubeconfig?: string }): Promise<OperatorProcess>;
 }
 
 export function createContext(
   cluster: BenchCluster,
-  options: { quick: boolean; workers?: number; cpuProfile: boolean; outDir: string; nodeOptions?: string; entry?: string },
+  options: { quick: boolean; workers?: number; cpuProfile: boolean; outDir: string; nodeOptions?: string; entry?: string; smtp?: TestSmtpServer },
 ): BenchContext {
   const started = performance.now();
   const log = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s] ${message}`);
@@ -63,6 +66,7 @@ export function createContext(
     deciders: DECIDERS.map((d) => impersonating(cluster.plane.kubeconfig, d)),
     rows: [],
     raw: {},
+    smtp: options.smtp,
     log,
     async startOperator(label, startOptions = {}) {
       const logFile = join(options.outDir, `operator-${label}.log`);
@@ -75,6 +79,7 @@ export function createContext(
         cpuProfileDir: cpuProfileDir && join(cpuProfileDir, label),
         nodeOptions: options.nodeOptions,
         entry: options.entry,
+        smtpUrl: options.smtp?.url,
       });
       const readyMs = await operator.waitReady(120_000, logFile);
       log(`operator ${label} (pid ${operator.pid}) ready after ${readyMs.toFixed(0)} ms`);

@@ -7,6 +7,8 @@
 // V8 CPU profile to .local/bench/profiles/<scenario>/ (summarize with test/bench/profile-summary.ts).
 // --node-options "…": NODE_OPTIONS for the operator processes instead of the chart's default (experiments).
 // --entry PATH: run another build of the operator instead of dist/main.js (before/after comparisons).
+// --deliver: Notifications are delivered to an SMTP sink in the bench process instead of only
+// created (S3 then waits for the mail to stop before it reads the RSS).
 // The operator must be built (`make bench` runs `make build` first).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ import { runS1 } from './s1-throughput.ts';
 import { runS2 } from './s2-latency.ts';
 import { runS3S4 } from './s3-s4-cache.ts';
 import { runS5 } from './s5-writes.ts';
+import { TestSmtpServer } from '../support/smtp.ts';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     'node-options': { type: 'string' },
     entry: { type: 'string' },
+    deliver: { type: 'boolean', default: false },
   },
 });
 const quick = values.quick || ['1', 'true', 'yes'].includes(process.env.QUICK ?? '');
@@ -41,11 +45,13 @@ if (!existsSync(join(repoRoot, 'dist', 'main.js'))) {
 }
 
 let cluster: BenchCluster | undefined;
+let smtp: TestSmtpServer | undefined;
 let cleaning: Promise<void> | undefined;
 const cleanup = () =>
   (cleaning ??= (async () => {
     await killAllOperators().catch((err: unknown) => console.error(`stopping operators: ${String(err)}`));
     await cluster?.stop().catch((err: unknown) => console.error(`stopping the bench cluster: ${String(err)}`));
+    await smtp?.stop();
   })());
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
@@ -61,8 +67,12 @@ async function main(): Promise<number> {
   console.log(`# approval-operator bench (${quick ? 'quick' : 'full'}) on ${process.platform}, ${(await import('node:os')).availableParallelism()} cores, node ${process.version}`);
   cluster = await startBenchCluster();
   console.log(`# control plane kube-apiserver ${cluster.plane.serverVersion} at ${cluster.plane.server} (${cluster.dir})`);
-  const ctx = createContext(cluster, { quick, workers, cpuProfile: values['cpu-prof'], outDir, nodeOptions: values['node-options'], entry: values.entry });
-  ctx.raw.run = { quick, sizes: ctx.sizes, workers: workers ?? 4, nodeOptions: values['node-options'] ?? chartNodeOptions(), entry: values.entry ?? 'dist/main.js', startedAt: new Date().toISOString(), node: process.version, serverVersion: cluster.plane.serverVersion };
+  if (values.deliver) {
+    smtp = new TestSmtpServer();
+    await smtp.start();
+  }
+  const ctx = createContext(cluster, { quick, workers, cpuProfile: values['cpu-prof'], outDir, nodeOptions: values['node-options'], entry: values.entry, smtp });
+  ctx.raw.run = { quick, sizes: ctx.sizes, workers: workers ?? 4, nodeOptions: values['node-options'] ?? chartNodeOptions(), entry: values.entry ?? 'dist/main.js', deliver: values.deliver, startedAt: new Date().toISOString(), node: process.version, serverVersion: cluster.plane.serverVersion };
   let failed: unknown;
   try {
     // S5 first: it records the operator's writes for one Auto request, which the floor of S1 replays.

@@ -23,6 +23,8 @@ export interface OperatorProcessOptions {
   nodeOptions?: string;
   /** Another build of the operator (A/B comparisons); default dist/main.js. */
   entry?: string;
+  /** Deliver Notifications through this SMTP server; without it they are only created. */
+  smtpUrl?: string;
 }
 
 const running = new Set<OperatorProcess>();
@@ -70,7 +72,7 @@ export class OperatorProcess {
       `--webhook-cert-dir=${options.webhookCertDir}`,
       `--metrics-port=${metricsPort}`,
       `--health-port=${healthPort}`,
-      '--notifications=create-only',
+      ...(options.smtpUrl ? ['--notifications=deliver', `--smtp-url=${options.smtpUrl}`] : ['--notifications=create-only']),
       '--log-level=warn',
       ...(options.workers ? [`--workers=${options.workers}`] : []),
       ...(options.extraArgs ?? []),

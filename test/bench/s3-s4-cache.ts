@@ -35,6 +35,23 @@ async function memoryBreakdown(operator: OperatorProcess): Promise<Record<string
   return out;
 }
 
+/** With delivery on: waits until no mail has arrived for 5 s (every Notification delivered). */
+async function mailSettled(ctx: BenchContext): Promise<void> {
+  const smtp = ctx.smtp!;
+  let count = -1;
+  let stableSince = performance.now();
+  const deadline = performance.now() + 600_000;
+  while (performance.now() < deadline) {
+    if (smtp.messages.length !== count) {
+      count = smtp.messages.length;
+      stableSince = performance.now();
+    } else if (performance.now() - stableSince >= 5000) break;
+    await sleep(500);
+  }
+  ctx.log(`S3: ${count} mails delivered`);
+  ctx.raw.s3Mails = count;
+}
+
 /** How long after the fill S3 reads the RSS. */
 const SETTLE_MS = 20_000;
 
@@ -66,6 +83,7 @@ export async function runS3S4(ctx: BenchContext): Promise<void> {
     const pending = watcher.requestsInState('Pending');
     const fillSeconds = (performance.now() - started) / 1000;
     ctx.log(`S3: ${missing} Simple requests created and published Pending in ${fillSeconds.toFixed(1)} s (${(missing / fillSeconds).toFixed(1)}/s); ${pending} pending`);
+    if (ctx.smtp) await mailSettled(ctx);
     // Steady state, not the fill's garbage: V8 shrinks its heap once allocation has been low for a
     // few seconds (its memory reducer). The peak during the fill is reported beside it.
     await sleep(SETTLE_MS);

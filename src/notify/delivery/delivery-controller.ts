@@ -12,7 +12,7 @@
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { Controller } from '../../runtime/controller.ts';
-import type { InformerEvent } from '../../runtime/informer.ts';
+import { shrinkForCache, type InformerEvent } from '../../runtime/informer.ts';
 import { isNotFound, PatchType, type KubeClient } from '../../runtime/kube-client.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import { objectKey, objectPath, splitKey } from '../../runtime/resource.ts';
@@ -106,13 +106,25 @@ function deliveriesCounter(registry: Registry): Counter<'channel_type' | 'result
   });
 }
 
+/**
+ * What the cache keeps of a Notification: everything but its template properties, the bulk of it.
+ * The cache only plans (which targets are due, the Delivered condition); every send reads the live
+ * object first. Delivered Notifications stay in the cache for good, so this is most of the memory
+ * a delivering operator spends on them.
+ */
+export function plannedOnly(notification: Notification): Notification {
+  const shrunk = shrinkForCache(notification);
+  if (shrunk.spec?.properties !== undefined) delete shrunk.spec.properties;
+  return shrunk;
+}
+
 export function createDeliveryController(manager: Manager, options: DeliveryControllerOptions): Controller {
   const { client, log } = options;
   const now = options.now ?? (() => new Date());
   const backoff: BackoffOptions = { baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs };
   const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
   const callbackMaxAgeMs = options.callbackMaxAgeMs ?? DEFAULT_CALLBACK_MAX_AGE_MS;
-  const notifications = manager.informer<Notification>(notificationResource);
+  const notifications = manager.informer<Notification>(notificationResource, { transform: plannedOnly });
   const channels = manager.informer<NotificationChannel>(notificationChannelResource);
   const templates = manager.informer<NotificationTemplate>(notificationTemplateResource);
   const deliveries = deliveriesCounter(manager.metrics.registry);
