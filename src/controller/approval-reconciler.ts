@@ -112,7 +112,7 @@ export class ApprovalReconciler {
         now,
       }),
       expiresAt: expiresAt ? apiTime(expiresAt) : undefined,
-      notificationRefs: notificationRefs.length > 0 ? mergeRefs(approval.status?.notificationRefs, notificationRefs) : approval.status?.notificationRefs,
+      notificationRefs: mergeRefs(approval.status?.notificationRefs, notificationRefs),
     };
     const patch = statusPatch(approval.status as Record<string, unknown> | undefined, desired);
     if (patch) this.ownWrites.remember(key, await writeStatus(this.deps.client, approvalResource, approval, patch));

@@ -85,7 +85,7 @@ export class ApprovalRequestReconciler {
       }),
       expiresAt: expiresAt && OPEN_STATES.includes(evaluation.state) ? apiTime(expiresAt) : undefined,
       approval: approval ?? request.status?.approval,
-      notificationRefs: notificationRefs.length > 0 ? mergeRefs(request.status?.notificationRefs, notificationRefs) : request.status?.notificationRefs,
+      notificationRefs: mergeRefs(request.status?.notificationRefs, notificationRefs),
     };
     const patch = statusPatch(request.status as Record<string, unknown> | undefined, desired);
     if (patch) this.ownWrites.remember(key, await writeStatus(this.deps.client, approvalRequestResource, request, patch));

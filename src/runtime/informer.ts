@@ -30,6 +30,11 @@ export interface InformerOptions<T> {
   pageSize?: number;
   /** Shrinks cached objects (default: shrinkForCache). */
   transform?: (object: T) => T;
+  /**
+   * Which objects the cache holds (default: all). One that stops qualifying (e.g. a Notification
+   * once delivered) leaves the cache and is reported as DELETED; the server still has it.
+   */
+  keep?: (object: T) => boolean;
   log: Logger;
 }
 
@@ -194,6 +199,10 @@ export class Informer<T extends KubeObject> {
 
   /** Updates the cache and reports the change; a MODIFIED without a new resourceVersion is dropped. */
   private apply(object: T, type: 'ADDED' | 'MODIFIED' | 'DELETED'): void {
+    if (type !== 'DELETED' && this.options.keep && !this.options.keep(object)) {
+      if (this.cache.get(objectKey(object.metadata))) this.apply(object, 'DELETED');
+      return;
+    }
     if (type === 'DELETED') {
       const old = this.cache.remove(object);
       this.emit({ type, object, old });

@@ -285,8 +285,12 @@ export class NotificationCreator implements Notifier {
   }
 }
 
-/** `existing` followed by the refs of `added` it lacks (one per namespace/name: the CRD's list-map key). */
-export function mergeRefs(existing: readonly ObjectRef[] | undefined, added: readonly ObjectRef[]): ObjectRef[] {
+/**
+ * `existing` followed by the refs of `added` it lacks (one per namespace/name: the CRD's list-map
+ * key); `existing` itself when nothing is added, so an unchanged list costs no status write.
+ */
+export function mergeRefs(existing: ObjectRef[] | undefined, added: readonly ObjectRef[]): ObjectRef[] | undefined {
+  if (added.length === 0) return existing;
   const seen = new Set<string>();
   const merged: ObjectRef[] = [];
   for (const ref of [...(existing ?? []), ...added]) {

@@ -107,15 +107,25 @@ function deliveriesCounter(registry: Registry): Counter<'channel_type' | 'result
 }
 
 /**
- * What the cache keeps of a Notification: everything but its template properties, the bulk of it.
- * The cache only plans (which targets are due, the Delivered condition); every send reads the live
- * object first. Delivered Notifications stay in the cache for good, so this is most of the memory
- * a delivering operator spends on them.
+ * What the cache keeps of an unsettled Notification: everything but its template properties, the
+ * bulk of it. The cache only plans (which targets are due, the Delivered condition); every send
+ * reads the live object first.
  */
 export function plannedOnly(notification: Notification): Notification {
   const shrunk = shrinkForCache(notification);
   if (shrunk.spec?.properties !== undefined) delete shrunk.spec.properties;
   return shrunk;
+}
+
+/**
+ * Delivered, or given up on, for the current spec: nothing will ever be sent for it again (a
+ * channel that appears later does not revive a given-up target either), so the cache lets it go.
+ * Notifications accumulate with every state change; only the unsettled ones cost memory.
+ */
+export function isSettled(notification: Notification): boolean {
+  const delivered = notification.status?.conditions?.find((c) => c.type === DELIVERED);
+  if (!delivered || delivered.observedGeneration !== notification.metadata.generation) return false;
+  return delivered.status === 'True' || delivered.reason === 'GaveUp';
 }
 
 export function createDeliveryController(manager: Manager, options: DeliveryControllerOptions): Controller {
@@ -124,7 +134,7 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
   const backoff: BackoffOptions = { baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs };
   const maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
   const callbackMaxAgeMs = options.callbackMaxAgeMs ?? DEFAULT_CALLBACK_MAX_AGE_MS;
-  const notifications = manager.informer<Notification>(notificationResource, { transform: plannedOnly });
+  const notifications = manager.informer<Notification>(notificationResource, { transform: plannedOnly, keep: (n) => !isSettled(n) });
   const channels = manager.informer<NotificationChannel>(notificationChannelResource);
   const templates = manager.informer<NotificationTemplate>(notificationTemplateResource);
   const deliveries = deliveriesCounter(manager.metrics.registry);

@@ -70,6 +70,23 @@ describe('informer against the real API server', () => {
     assert.equal(informer.cache.get(`${namespace}/added`)?.metadata.managedFields, undefined, 'managedFields are not cached');
   });
 
+  it('keep: holds only qualifying objects; one that stops qualifying leaves as DELETED, one that qualifies again comes back', async (t) => {
+    await createCm('done-before-start', { done: 'yes' });
+    await createCm('open');
+    const events: Array<InformerEvent<ConfigMap>> = [];
+    const informer = await startInformer(t, client, { namespace, keep: (cm) => cm.data?.done !== 'yes' }, events);
+    assert.deepEqual(names(informer), ['open'], 'the list leaves out what does not qualify');
+    const markDone = (done: string) => client.patch(objectPath(core.configMap, namespace, 'open'), { data: { done } }, 'application/merge-patch+json');
+    await markDone('yes');
+    await eventually('open to leave the cache', () => names(informer).length === 0);
+    assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED open', 'DELETED open']);
+    await client.get(objectPath(core.configMap, namespace, 'open')); // still on the server
+    await markDone('no');
+    await eventually('open to come back', () => names(informer).includes('open'));
+    assert.deepEqual(names(informer), ['open']);
+    assert.equal(events.at(-1)?.type, 'ADDED');
+  });
+
   it('keeps watching across a kube-apiserver restart', async (t) => {
     const informer = await startInformer(t, client, { namespace });
     await createCm('before-restart');

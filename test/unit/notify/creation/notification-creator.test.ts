@@ -240,7 +240,8 @@ describe('mergeRefs', () => {
       { name: 'b', namespace: 'n' },
       { name: 'a', namespace: 'm' },
     ]);
-    assert.deepEqual(mergeRefs(undefined, []), []);
+    assert.equal(mergeRefs(undefined, []), undefined, 'nothing added: the same (absent) list');
+    assert.equal(mergeRefs(existing, []), existing);
   });
 });
 
