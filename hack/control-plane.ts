@@ -95,7 +95,7 @@ function writeKubeconfig(path: string, server: string, pki: Pki): void {
     contexts: [{ name: 'approval-local', context: { cluster: 'approval-local', user: 'admin', namespace: 'default' } }],
     'current-context': 'approval-local',
   };
-  // JSON is valid YAML; kubectl and client-node read it as a kubeconfig.
+  // JSON is valid YAML; kubectl and the operator (src/runtime/credentials.ts) read it as a kubeconfig.
   writeFileSync(path, JSON.stringify(config, null, 2) + '\n', { mode: 0o600 });
 }
 
