@@ -18,7 +18,7 @@ import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
 import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
 import { apiTime } from '../runtime/time.ts';
-import { OwnWrites } from './own-writes.ts';
+import { OwnWrites } from '../runtime/own-writes.ts';
 
 /** Creates the reminders that are due before an Approval expires (the notification creator); their refs. */
 export interface ReminderSender {

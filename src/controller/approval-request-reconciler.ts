@@ -18,7 +18,7 @@ import type { TransitionReporter } from './transition-reporter.ts';
 import { allSettledOrThrow } from './settle.ts';
 import { mergeRefs } from '../notify/creation/index.ts';
 import { apiTime } from '../runtime/time.ts';
-import { OwnWrites } from './own-writes.ts';
+import { OwnWrites } from '../runtime/own-writes.ts';
 
 export interface RequestReconcilerDeps {
   client: KubeClient;

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { Controller } from '../../runtime/controller.ts';
 import { shrinkForCache, type InformerEvent } from '../../runtime/informer.ts';
+import { OwnWrites } from '../../runtime/own-writes.ts';
 import { isNotFound, PatchType, type KubeClient } from '../../runtime/kube-client.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import { objectKey, objectPath, splitKey } from '../../runtime/resource.ts';
@@ -265,10 +266,10 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
     return { targets, ignored };
   };
 
-  // The resourceVersion of our last status write per Notification, until the cache has caught up
-  // with it: a reconcile on an older cached copy reads the live object instead (no stale decisions,
-  // no condition written from outdated states).
-  const written = new Map<string, string>();
+  // Our last status write per Notification, until the cache has caught up with it: a reconcile on
+  // an older cached copy reads the live object instead (no stale decisions, no condition written
+  // from outdated states).
+  const written = new OwnWrites();
 
   const patchStatus = async (notification: Notification, patch: Record<string, unknown>): Promise<Notification> => {
     const updated = await client.patch<Notification>(
@@ -276,7 +277,7 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
       { status: patch },
       PatchType.merge,
     );
-    if (updated.metadata.resourceVersion) written.set(objectKey(updated.metadata), updated.metadata.resourceVersion);
+    written.remember(objectKey(updated.metadata), updated.metadata.resourceVersion);
     return updated;
   };
 
@@ -293,18 +294,14 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
   const reconcile = async (key: string): Promise<{ requeueAfterMs?: number } | void> => {
     const cached = notifications.cache.get(key);
     if (!cached || cached.metadata.deletionTimestamp) {
-      written.delete(key);
+      written.forget(key);
       return;
     }
     let live: Notification | undefined;
-    const expected = written.get(key);
-    if (expected !== undefined) {
-      if (cached.metadata.resourceVersion === expected) written.delete(key);
-      else {
-        live = await getLive(key);
-        if (!live) return;
-        written.set(key, live.metadata.resourceVersion ?? '');
-      }
+    if (written.isBehind(key, cached.metadata.resourceVersion)) {
+      live = await getLive(key);
+      if (!live) return;
+      written.remember(key, live.metadata.resourceVersion);
     }
     const at = now();
     const current = live ?? cached;

@@ -1,11 +1,11 @@
 // The resourceVersions a reconciler wrote itself. After a reconcile writes, the watch event of
 // that write may arrive later than the next reconcile of the key (which another event queued
-// meanwhile, e.g. the notification creator's status write, or an Approval change). That reconcile
-// would act on the older object in the cache: with the CRD's `status.lastState` default (Pending)
-// it would even report the same transition again — a second set of Notifications, an Event
-// refused as AlreadyExists and a repeated status write, for most transitions (`make bench`, S5).
-// So a reconcile whose cached object is older than the key's own last write does nothing: the
-// watch event of that write is on its way and queues the key again.
+// meanwhile, e.g. an Approval change for its request). That reconcile would act on the older
+// object in the cache: the ApprovalRequest reconciler would report the same transition again — a
+// second set of Notifications, an Event refused as AlreadyExists and a repeated status write
+// (`make bench`, S5). So a reconcile whose cached object is older than the key's own last write
+// waits for that write's watch event (the state reconcilers), or reads the live object (delivery,
+// which must never send twice).
 //
 // resourceVersions are compared as integers, as client-go's MutationCache does; one that is not
 // an integer (another storage than etcd) disables the check for that key.

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OwnWrites } from '../../../src/controller/own-writes.ts';
-import { allSettledOrThrow } from '../../../src/controller/settle.ts';
+import { OwnWrites } from '../../../src/runtime/own-writes.ts';
 
 describe('OwnWrites', () => {
   it('a cache older than our last write is behind; once it catches up the key is forgotten', () => {
@@ -44,18 +43,5 @@ describe('OwnWrites', () => {
     own.remember('ns/a', '7');
     own.forget('ns/a');
     assert.equal(own.isBehind('ns/a', '1'), false);
-  });
-});
-
-describe('allSettledOrThrow', () => {
-  it('resolves with every value in order', async () => {
-    assert.deepEqual(await allSettledOrThrow([Promise.resolve(1), Promise.resolve('two')] as const), [1, 'two']);
-  });
-
-  it('rejects with the first failure, but only after the others have settled', async () => {
-    let slowDone = false;
-    const slow = new Promise<void>((resolve) => setTimeout(() => { slowDone = true; resolve(); }, 30));
-    await assert.rejects(allSettledOrThrow([Promise.reject(new Error('first')), slow, Promise.reject(new Error('second'))] as const), /first/);
-    assert.equal(slowDone, true);
   });
 });
