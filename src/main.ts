@@ -30,7 +30,8 @@ async function main(): Promise<void> {
       config.notifications === 'deliver'
         ? { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, allowedRecipientDomains: config.allowedRecipientDomains, operatorNamespace: config.leaderElectionNamespace }
         : undefined,
-    webhook: config.webhookPort !== 0 && config.webhookCertDir ? { port: config.webhookPort, certDir: config.webhookCertDir, teamGroupPrefix: config.teamGroupPrefix } : undefined,
+    webhook: config.webhookPort !== 0 && config.webhookCertDir ? { port: config.webhookPort, certDir: config.webhookCertDir } : undefined,
+    teamGroupPrefix: config.teamGroupPrefix,
   });
   let stopping = false;
   const shutdown = (signal: string) => {

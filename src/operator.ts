@@ -12,7 +12,8 @@ import { TransitionReporter } from './controller/transition-reporter.ts';
 import { notificationCreatorFor } from './notify/creation/index.ts';
 import { createDeliveryController, type DeliveryControllerOptions } from './notify/delivery/delivery-controller.ts';
 import type { Notifier } from './notify/notifier.ts';
-import { DeciderAuthorizer } from './admission/decider-authorizer.ts';
+import { subjectAccessReview } from './authorization/access-review.ts';
+import { DEFAULT_TEAM_GROUP_PREFIX } from './engine/index.ts';
 import { serveWebhooks } from './admission/webhook-server.ts';
 import { Controller } from './runtime/controller.ts';
 import { whoAmI } from './runtime/self-subject.ts';
@@ -31,8 +32,10 @@ export interface OperatorOptions {
   notifier?: Notifier;
   /** Delivery of Notifications (SPEC §9.3); absent = create-only (another service delivers). */
   delivery?: Omit<DeliveryControllerOptions, 'client' | 'log' | 'now'>;
-  /** Admission webhooks over TLS (SPEC §7); served on every replica, leader or not. */
-  webhook?: { port: number; certDir: string; teamGroupPrefix?: string; operatorUsername?: string };
+  /** Admission webhooks over TLS; served on every replica, leader or not. */
+  webhook?: { port: number; certDir: string; operatorUsername?: string };
+  /** A team T is the group `<prefix>T` (default `team:`); webhooks and reconcilers use the same. */
+  teamGroupPrefix?: string;
   now?: () => Date;
 }
 
@@ -61,13 +64,14 @@ export function createOperator(options: OperatorOptions): Manager {
   const notifier = options.notifier ?? creator;
   const reporter = new TransitionReporter({ log: options.log, events, notifier, metrics });
   const workers = options.workers ?? 4;
+  const teamGroupPrefix = options.teamGroupPrefix ?? DEFAULT_TEAM_GROUP_PREFIX;
 
   const requestController = new Controller({
     name: 'approvalrequest',
     workers,
     log: options.log,
     metrics: manager.metrics,
-    reconcile: new ApprovalRequestReconciler({ client: options.client, log: options.log, requests, approvals, policies, events, reporter, now: options.now }).reconcile,
+    reconcile: new ApprovalRequestReconciler({ client: options.client, log: options.log, requests, approvals, policies, events, reporter, teamGroupPrefix, now: options.now }).reconcile,
   });
   requestController.watch(requests);
   // An Approval changed or vanished: its request may need to (re)create or re-link it.
@@ -89,7 +93,7 @@ export function createOperator(options: OperatorOptions): Manager {
     workers,
     log: options.log,
     metrics: manager.metrics,
-    reconcile: new ApprovalReconciler({ client: options.client, log: options.log, approvals, policies, events, reporter, reminders: creator, now: options.now }).reconcile,
+    reconcile: new ApprovalReconciler({ client: options.client, log: options.log, approvals, policies, events, reporter, reminders: creator, teamGroupPrefix, now: options.now }).reconcile,
   });
   approvalController.watch(approvals);
   approvalController.watch(policies, ({ type }) => (type === 'RESYNC' ? [] : approvals.cache.keys()));
@@ -107,7 +111,8 @@ export function createOperator(options: OperatorOptions): Manager {
         context: {
           operatorUsername,
           policies: () => policies.cache.list(),
-          authorizer: new DeciderAuthorizer(options.client, webhook.teamGroupPrefix ?? 'team:'),
+          access: subjectAccessReview(options.client),
+          teamGroupPrefix,
           now: options.now ?? (() => new Date()),
         },
       });

@@ -1,10 +1,7 @@
 // The admission.k8s.io/v1 AdmissionReview shapes the API server sends and expects back.
+import type { UserInfo } from '../authorization/identity.ts';
 
-export interface UserInfo {
-  username: string;
-  uid?: string;
-  groups?: string[];
-}
+export type { UserInfo };
 
 export interface AdmissionRequest {
   uid: string;

@@ -1,9 +1,14 @@
-// The mutating webhook (SPEC §5.2, §7): stamps the creator, fills each new decision's name and
-// server timestamp, rewrites its resultingState to what it actually produces, drops a repeated
-// vote, and sets spec.state from the votes — all in the same write, inside the API server's
-// optimistic-concurrency loop, so two simultaneous approvals can never both see "quorum − 1".
-import type { ApprovalPolicy, DecisionEntry } from '../api/types.ts';
+// The mutating webhook: stamps the creator, completes each new decision (name, server timestamp,
+// the authenticated writer as actor, the voter's stage groups), rewrites its resultingState to
+// what it actually produces, drops a person's repeated vote, and sets spec.state from the votes —
+// all in the same write, inside the API server's optimistic-concurrency loop, so two simultaneous
+// approvals can never both see "quorum − 1". It never refuses: the validating webhook does.
+import type { DecisionEntry } from '../api/types.ts';
 import { REQUESTED_BY_ANNOTATION } from '../api/resources.ts';
+import type { ApprovalPolicy } from '../api/types.ts';
+import type { UserInfo } from '../authorization/identity.ts';
+import { capturedGroups } from '../authorization/voter-groups.ts';
+import { SYSTEM_DECIDER } from '../engine/index.ts';
 import { pointerSegment, type AdmissionRequest, type JsonPatchOperation } from './admission-review.ts';
 import { evaluateSubject, isRepeatVote, readSubject, startsWith, type AdmissionSubject } from './subject.ts';
 import { apiTime } from '../runtime/time.ts';
@@ -11,56 +16,86 @@ import { apiTime } from '../runtime/time.ts';
 export interface MutationContext {
   operatorUsername: string;
   policies: () => ApprovalPolicy[];
+  teamGroupPrefix: string;
   now: () => Date;
 }
-
 
 export function mutateSubject(request: AdmissionRequest, context: MutationContext): JsonPatchOperation[] {
   if (request.subResource) return [];
   const subject = readSubject(request);
   const isOperator = request.userInfo.username === context.operatorUsername;
-  if (request.operation === 'CREATE') return creationPatch(subject, request.userInfo.username, isOperator, context);
-  if (request.operation !== 'UPDATE' || isOperator) return [];
-  return votePatch(subject, request.userInfo.username, context);
+  if (request.operation === 'CREATE') return creationPatch(subject, request.userInfo, isOperator, context);
+  if (request.operation !== 'UPDATE') return [];
+  return votePatch(subject, request.userInfo, isOperator, context);
 }
 
-function creationPatch(subject: AdmissionSubject, username: string, isOperator: boolean, context: MutationContext): JsonPatchOperation[] {
+function creationPatch(subject: AdmissionSubject, user: UserInfo, isOperator: boolean, context: MutationContext): JsonPatchOperation[] {
   const ops: JsonPatchOperation[] = [];
   const annotations = subject.object.metadata.annotations;
   // The operator creates Approvals carrying their request's creator; everyone else is the creator.
   if (!(isOperator && annotations?.[REQUESTED_BY_ANNOTATION])) {
     ops.push(
       annotations
-        ? { op: 'add', path: `/metadata/annotations/${pointerSegment(REQUESTED_BY_ANNOTATION)}`, value: username }
-        : { op: 'add', path: '/metadata/annotations', value: { [REQUESTED_BY_ANNOTATION]: username } },
+        ? { op: 'add', path: `/metadata/annotations/${pointerSegment(REQUESTED_BY_ANNOTATION)}`, value: user.username }
+        : { op: 'add', path: '/metadata/annotations', value: { [REQUESTED_BY_ANNOTATION]: user.username } },
     );
   }
-  if (subject.kind === 'ApprovalRequest' && !isOperator) {
-    const derived = evaluateSubject(subject, context.policies(), subject.newDecisions).evaluation.state;
-    if (derived !== subject.object.spec.state) ops.push({ op: 'replace', path: '/spec/state', value: derived });
-  }
+  if (subject.kind !== 'ApprovalRequest' || isOperator) return ops;
+  // Decisions filed with the request (a client's System grant) are completed like appended ones.
+  const decisions = completeDecisions(subject, [], subject.newDecisions, user, context);
+  const derived = evaluateSubject(subject, settingsOf(context), decisions).evaluation.state;
+  if (decisions.length > 0) ops.push({ op: 'replace', path: '/spec/decisions', value: decisions });
+  if (derived !== subject.object.spec.state) ops.push({ op: 'replace', path: '/spec/state', value: derived });
   return ops;
 }
 
-function votePatch(subject: AdmissionSubject, username: string, context: MutationContext): JsonPatchOperation[] {
+function votePatch(subject: AdmissionSubject, user: UserInfo, isOperator: boolean, context: MutationContext): JsonPatchOperation[] {
   // Edits of past decisions are left for the validating webhook to refuse.
   if (!startsWith(subject.newDecisions, subject.oldDecisions)) return [];
   const appended = subject.newDecisions.slice(subject.oldDecisions.length);
   if (appended.length === 0) return [];
-  const policies = context.policies();
-  const timestamp = apiTime(context.now());
-  const kept: DecisionEntry[] = [...subject.oldDecisions];
-  for (const decision of appended) {
-    const vote = { ...decision, name: decision.name || username, timestamp };
-    const before = evaluateSubject(subject, policies, kept);
-    const after = evaluateSubject(subject, policies, [...kept, vote]);
-    if (isRepeatVote(before, after, kept, vote)) continue;
-    const produced = after.evaluation.decisions.at(-1)?.resultingState ?? vote.resultingState;
-    kept.push({ ...vote, resultingState: produced } as DecisionEntry);
-  }
-  const state = evaluateSubject(subject, policies, kept).evaluation.state;
+  // The operator's own System and Expire decisions are only stamped with it as their writer.
+  if (isOperator) return [{ op: 'replace', path: '/spec/decisions', value: [...subject.oldDecisions, ...appended.map((d) => ({ ...d, actor: d.actor ?? user.username }))] }];
+  const kept = completeDecisions(subject, subject.oldDecisions, appended, user, context);
+  const state = evaluateSubject(subject, settingsOf(context), kept).evaluation.state;
   return [
     { op: 'replace', path: '/spec/decisions', value: kept },
     { op: 'replace', path: '/spec/state', value: state },
   ];
+}
+
+const settingsOf = (context: MutationContext) => ({ policies: context.policies(), teamGroupPrefix: context.teamGroupPrefix });
+
+/** `earlier` followed by each of `added`, completed; a person's repeat of their own vote is dropped. */
+function completeDecisions(subject: AdmissionSubject, earlier: DecisionEntry[], added: DecisionEntry[], user: UserInfo, context: MutationContext): DecisionEntry[] {
+  const settings = settingsOf(context);
+  const stages = evaluateSubject(subject, settings, earlier).resolution.stages;
+  const timestamp = apiTime(context.now());
+  const kept: DecisionEntry[] = [...earlier];
+  for (const decision of added) {
+    const name = decision.name || user.username;
+    const vote = withGroups({ ...decision, name, timestamp, actor: user.username }, groupsOf(name, decision, user, stages, context.teamGroupPrefix));
+    const before = evaluateSubject(subject, settings, kept);
+    const after = evaluateSubject(subject, settings, [...kept, vote]);
+    // Only the voter's own repeat is dropped: a vote in someone else's name is left for the validator.
+    if (name === user.username && isRepeatVote(before, after, kept, vote)) continue;
+    const produced = after.evaluation.decisions.at(-1)?.resultingState ?? vote.resultingState;
+    kept.push({ ...vote, resultingState: produced } as DecisionEntry);
+  }
+  return kept;
+}
+
+/**
+ * The stage groups to record: the writer's own when they vote for themselves; a delegate's
+ * assertion for the person it names (its RBAC verb `delegate` is the authority for that); none
+ * for System.
+ */
+function groupsOf(name: string, decision: DecisionEntry, user: UserInfo, stages: Parameters<typeof capturedGroups>[1], prefix: string): string[] | undefined {
+  if (name === SYSTEM_DECIDER) return undefined;
+  return capturedGroups(name === user.username ? user.groups : decision.groups, stages, prefix);
+}
+
+function withGroups(decision: DecisionEntry, groups: string[] | undefined): DecisionEntry {
+  const { groups: _ignored, ...rest } = decision;
+  return groups ? { ...rest, groups } : rest;
 }

@@ -1,24 +1,31 @@
-// The validating webhook (SPEC §7): who may create and who may decide, no self-approval, votes
-// only in the voter's own name, append-only decisions, frozen content, System/Expire reserved to
-// the operator, and a spec.state the votes justify. Every refusal names the rule and the user.
-import { isDeepStrictEqual } from 'node:util';
-import type { ApprovalPolicy, ApprovalRequest } from '../api/types.ts';
-import { REQUESTED_BY_ANNOTATION } from '../api/resources.ts';
+// The validating webhook: the authorization model applied to one write. Who may file for a team,
+// who may grant without a vote (autoapprove), who owns which field (the field-ownership table),
+// votes only in the voter's own name unless delegated, no self-approval, who may decide, and a
+// spec.state the votes justify. Writes by the operator's own identity are not checked. Every
+// refusal names the user and the rule.
+import type { ApprovalPolicy, ApprovalRequest, DecisionEntry } from '../api/types.ts';
+import { OPERATOR_ANNOTATION_PREFIX, REQUESTED_BY_ANNOTATION } from '../api/resources.ts';
+import type { AccessReview } from '../authorization/access-review.ts';
+import { mayDecide } from '../authorization/decider-eligibility.ts';
+import { APPROVAL_FIELDS, OWNER_RULES, REQUEST_FIELDS, changedFields, type FieldChange } from '../authorization/field-ownership.ts';
+import { userLabel, type UserInfo } from '../authorization/identity.ts';
+import { mayFileFor } from '../authorization/team-authority.ts';
+import { AUTOAPPROVE, DELEGATE } from '../authorization/verbs.ts';
 import { SYSTEM_DECIDER, grantsWithoutVotes } from '../engine/index.ts';
-import type { AdmissionRequest, UserInfo } from './admission-review.ts';
-import type { DeciderAuthorizer } from './decider-authorizer.ts';
+import type { AdmissionRequest } from './admission-review.ts';
 import { evaluateSubject, readSubject, startsWith, type AdmissionSubject } from './subject.ts';
 
 export interface ValidationContext {
   operatorUsername: string;
   policies: () => ApprovalPolicy[];
-  authorizer: DeciderAuthorizer;
+  access: AccessReview;
+  teamGroupPrefix: string;
 }
 
-const FROZEN_FIELDS = ['strategy', 'stages', 'requester', 'decider', 'target', 'action', 'approvedRequest'] as const;
+type Refusal = string | undefined;
 
 /** Resolves with the refusal message, or undefined when the change is allowed. */
-export async function validateSubject(request: AdmissionRequest, context: ValidationContext): Promise<string | undefined> {
+export async function validateSubject(request: AdmissionRequest, context: ValidationContext): Promise<Refusal> {
   if (request.subResource) return undefined;
   const user = request.userInfo;
   if (user.username === context.operatorUsername) return undefined;
@@ -28,86 +35,139 @@ export async function validateSubject(request: AdmissionRequest, context: Valida
   return undefined;
 }
 
-async function validateCreate(subject: AdmissionSubject, user: UserInfo, context: ValidationContext): Promise<string | undefined> {
-  if (subject.kind !== 'ApprovalRequest') return undefined;
-  if (subject.newDecisions.length > 0) {
-    return `user "${user.username}" cannot create ${subject.label} with decisions: deciders append their votes after it is created`;
-  }
-  const { resolution } = evaluateSubject(subject, context.policies(), []);
-  const grantsAtOnce = resolution.strategy === 'Auto' || grantsWithoutVotes(resolution.strategy, resolution.stages);
-  if (!grantsAtOnce || resolution.trusted) return undefined;
-  const namespace = subject.object.metadata.namespace ?? '';
-  if (await context.authorizer.rbacAllows(user, 'autoapprove', 'approvalrequests', namespace)) return undefined;
-  const team = (subject.object as ApprovalRequest).spec.requester?.teamName;
-  return `user "${user.username}" may not create ${subject.label}: strategy Auto needs the RBAC verb "autoapprove" on approvalrequests in namespace "${namespace}", or a policy that trusts team "${team}"`;
+const settingsOf = (context: ValidationContext) => ({ policies: context.policies(), teamGroupPrefix: context.teamGroupPrefix });
+const namespaceOf = (subject: AdmissionSubject) => subject.object.metadata.namespace ?? '';
+
+function hasVerb(user: UserInfo, verb: string, subject: AdmissionSubject, context: ValidationContext, name?: string): Promise<boolean> {
+  return context.access(user, { verb, resource: subject.resource, namespace: namespaceOf(subject), name });
 }
 
-async function validateUpdate(subject: AdmissionSubject, user: UserInfo, context: ValidationContext): Promise<string | undefined> {
-  const who = `user "${user.username}"`;
-  const oldAnnotation = subject.old?.metadata.annotations?.[REQUESTED_BY_ANNOTATION];
-  if (oldAnnotation !== undefined && subject.object.metadata.annotations?.[REQUESTED_BY_ANNOTATION] !== oldAnnotation) {
-    return `${who} cannot change the annotation ${REQUESTED_BY_ANNOTATION} of ${subject.label}: it records the creator`;
+async function validateCreate(subject: AdmissionSubject, user: UserInfo, context: ValidationContext): Promise<Refusal> {
+  const who = userLabel(user);
+  const annotation = Object.keys(subject.object.metadata.annotations ?? {}).find((key) => key.startsWith(OPERATOR_ANNOTATION_PREFIX) && key !== REQUESTED_BY_ANNOTATION);
+  if (annotation) return `${who} cannot set the annotation ${annotation} on ${subject.label}: annotations under ${OPERATOR_ANNOTATION_PREFIX} are ${OWNER_RULES.operator} (rule: field ownership)`;
+  if (subject.kind === 'Approval') return validateApprovalCreate(subject, user, context);
+  const request = subject.object as ApprovalRequest;
+  const team = request.spec.requester?.teamName ?? '';
+  const filing = await mayFileFor(user, { team, namespace: namespaceOf(subject), teamGroupPrefix: context.teamGroupPrefix }, context.access);
+  if (!filing.allowed) return `${who} may not file ${subject.label} for team "${team}": ${filing.detail} (rule: filing for a team is an authority)`;
+  const votes = subject.newDecisions.filter((decision) => decision.name !== SYSTEM_DECIDER || decision.resultingState !== 'Granted');
+  if (votes.length > 0) {
+    return `${who} cannot create ${subject.label} with the decision of "${votes[0]?.name}": deciders append their votes after it is created; only a System grant may come with it (rule: decisions are votes of authenticated people)`;
   }
-  if (!startsWith(subject.newDecisions, subject.oldDecisions)) {
-    return `${who} cannot edit or remove past decisions of ${subject.label}: decisions are append-only`;
-  }
-  const appended = subject.newDecisions.slice(subject.oldDecisions.length);
-  const changed = FROZEN_FIELDS.filter((field) => !isDeepStrictEqual(fieldOf(subject.old, field), fieldOf(subject.object, field)));
-  if (changed.length > 0 && subject.oldDecisions.length > 0) {
-    return `${who} cannot change spec.${changed[0]} of ${subject.label}: it is frozen once there are decisions`;
-  }
-  if (changed.length > 0 && appended.length > 0) {
-    return `${who} cannot change spec.${changed[0]} of ${subject.label} while deciding: a decision changes only state and decisions`;
-  }
-  if (changed.length > 0 && subject.requestedBy !== undefined && subject.requestedBy !== user.username) {
-    return `${who} cannot change spec.${changed[0]} of ${subject.label}: only its creator "${subject.requestedBy}" can edit it`;
-  }
-  const policies = context.policies();
-  if (appended.length > 0) {
-    const refusal = await validateVotes(subject, user, appended, policies, context);
+  const { resolution } = evaluateSubject(subject, settingsOf(context), []);
+  const withoutVote = grantWithoutVote(resolution, subject.newDecisions.length > 0);
+  if (!withoutVote || (await hasVerb(user, AUTOAPPROVE, subject, context))) return undefined;
+  return `${who} may not create ${subject.label}: ${withoutVote} grants without a person's vote, which needs the RBAC verb "${AUTOAPPROVE}" on approvalrequests in namespace "${namespaceOf(subject)}" (rule: autoapprove)`;
+}
+
+/** Why a request would be granted without a person's vote, or undefined when it waits for votes. */
+function grantWithoutVote(resolution: ReturnType<typeof evaluateSubject>['resolution'], systemDecision: boolean): string | undefined {
+  if (systemDecision) return 'a System decision';
+  if (resolution.trusted) return `a team trusted by policy "${resolution.policy?.metadata.name}"`;
+  if (resolution.strategy === 'Auto') return 'strategy Auto';
+  if (grantsWithoutVotes(resolution.strategy, resolution.stages)) return 'a stage set that approves itself (outcomeIfNoApprovers: Approve)';
+  return undefined;
+}
+
+async function validateApprovalCreate(subject: AdmissionSubject, user: UserInfo, context: ValidationContext): Promise<Refusal> {
+  // A hand-written Approval (seed-003 style) is a grant no vote produced.
+  if (await hasVerb(user, AUTOAPPROVE, subject, context)) return undefined;
+  return `${userLabel(user)} may not create ${subject.label}: an Approval is a grant; the operator issues it from a granted request, and anyone else needs the RBAC verb "${AUTOAPPROVE}" on approvals in namespace "${namespaceOf(subject)}" (rule: autoapprove)`;
+}
+
+async function validateUpdate(subject: AdmissionSubject, user: UserInfo, context: ValidationContext): Promise<Refusal> {
+  const table = subject.kind === 'Approval' ? APPROVAL_FIELDS : REQUEST_FIELDS;
+  for (const change of changedFields(table, subject.old, subject.object)) {
+    const refusal = await checkOwnership(change, subject, user, context);
     if (refusal) return refusal;
   }
-  const derived = evaluateSubject(subject, policies, subject.newDecisions).evaluation.state;
+  const who = userLabel(user);
+  if (!startsWith(subject.newDecisions, subject.oldDecisions)) {
+    return `${who} cannot edit or remove past decisions of ${subject.label}: ${OWNER_RULES.decider} (rule: field ownership)`;
+  }
+  const appended = subject.newDecisions.slice(subject.oldDecisions.length);
+  if (appended.length > 0) {
+    const refusal = await validateVotes(subject, user, appended, context);
+    if (refusal) return refusal;
+  }
+  const derived = evaluateSubject(subject, settingsOf(context), subject.newDecisions).evaluation.state;
   if (subject.object.spec.state !== derived) {
-    return `${who} cannot set spec.state of ${subject.label} to "${subject.object.spec.state}": the decisions give "${derived}"; append a decision instead`;
+    return `${who} cannot set spec.state of ${subject.label} to "${subject.object.spec.state}": the decisions give "${derived}"; append a decision instead (rule: the state follows the votes)`;
   }
   return undefined;
 }
 
-async function validateVotes(
-  subject: AdmissionSubject,
-  user: UserInfo,
-  appended: AdmissionSubject['newDecisions'],
-  policies: ApprovalPolicy[],
-  context: ValidationContext,
-): Promise<string | undefined> {
-  const who = `user "${user.username}"`;
+async function checkOwnership(change: FieldChange, subject: AdmissionSubject, user: UserInfo, context: ValidationContext): Promise<Refusal> {
+  const refusal = `${userLabel(user)} cannot change ${change.field} of ${subject.label}: it is ${OWNER_RULES[change.owner]} (rule: field ownership)`;
+  switch (change.owner) {
+    case 'decider':
+      return undefined;
+    case 'operator':
+    case 'fixed':
+      return refusal;
+    case 'autoapprove':
+      return (await hasVerb(user, AUTOAPPROVE, subject, context)) ? undefined : refusal;
+    case 'requester': {
+      if (subject.requestedBy === user.username) return undefined;
+      const team = (subject.object as ApprovalRequest).spec.requester?.teamName ?? '';
+      const filing = await mayFileFor(user, { team, namespace: namespaceOf(subject), teamGroupPrefix: context.teamGroupPrefix }, context.access);
+      return filing.allowed ? undefined : `${refusal}; ${user.username} neither created it nor may file for team "${team}" (${filing.detail})`;
+    }
+  }
+}
+
+async function validateVotes(subject: AdmissionSubject, user: UserInfo, appended: DecisionEntry[], context: ValidationContext): Promise<Refusal> {
+  const settings = settingsOf(context);
+  const evaluation = evaluateSubject(subject, settings, subject.newDecisions);
   for (const vote of appended) {
-    if (vote.name === SYSTEM_DECIDER || vote.resultingState === 'Expired') {
-      return `${who} cannot record a ${vote.name === SYSTEM_DECIDER ? 'System decision' : 'Expire'} on ${subject.label}: only the operator can`;
-    }
-    if (vote.name !== user.username) {
-      return `decision name "${vote.name}" on ${subject.label} does not match the authenticated user "${user.username}"`;
-    }
+    const refusal = await validateVote(subject, user, vote, evaluation.resolution, context);
+    if (refusal) return refusal;
   }
-  if (subject.requestedBy === user.username) {
-    return `${who} created ${subject.label} and cannot decide it`;
-  }
-  const evaluation = evaluateSubject(subject, policies, subject.newDecisions);
-  const verdict = await context.authorizer.mayDecide(user, {
-    resource: subject.resource,
-    namespace: subject.object.metadata.namespace ?? '',
-    name: subject.object.metadata.name,
-    deciderTeam: subject.object.spec.decider?.teamName,
-    policy: evaluation.resolution.policy,
-  });
-  if (!verdict.allowed) return `${who} may not decide ${subject.label}: ${verdict.detail}`;
   const firstNew = subject.oldDecisions.length - evaluation.history.length;
   const ignored = evaluation.evaluation.ignored.find((entry) => entry.index >= firstNew);
-  if (ignored) return `vote of ${who} on ${subject.label} refused: ${ignored.reason}`;
+  if (ignored) return `vote of ${userLabel(user)} on ${subject.label} refused: ${ignored.reason} (rule: the transition table)`;
   return undefined;
 }
 
-function fieldOf(object: AdmissionSubject['object'] | undefined, field: (typeof FROZEN_FIELDS)[number]): unknown {
-  return (object?.spec as Record<string, unknown> | undefined)?.[field];
+async function validateVote(
+  subject: AdmissionSubject,
+  user: UserInfo,
+  vote: DecisionEntry,
+  resolution: ReturnType<typeof evaluateSubject>['resolution'],
+  context: ValidationContext,
+): Promise<Refusal> {
+  const who = userLabel(user);
+  if (vote.resultingState === 'Expired') return `${who} cannot record an Expire on ${subject.label}: expiry is the operator's, driven by its clock (rule: operator-only transitions)`;
+  if (vote.name === SYSTEM_DECIDER) return validateSystemDecision(subject, user, vote, context);
+  const delegated = vote.name !== user.username;
+  if (delegated && !(await hasVerb(user, DELEGATE, subject, context, subject.object.metadata.name))) {
+    return `decision name "${vote.name}" on ${subject.label} does not match the authenticated user "${user.username}": votes are cast in one's own name; recording another person's decision needs the RBAC verb "${DELEGATE}" (rule: identity)`;
+  }
+  const voter: UserInfo = delegated ? { username: vote.name, groups: vote.groups } : user;
+  const as = delegated ? `${userLabel(voter)} (recorded by delegate "${user.username}")` : who;
+  if (subject.requestedBy === vote.name) return `${as} created ${subject.label} and cannot decide it (rule: no self-approval)`;
+  const verdict = await mayDecide(
+    voter,
+    {
+      resource: subject.resource,
+      namespace: namespaceOf(subject),
+      name: subject.object.metadata.name,
+      deciderTeam: subject.object.spec.decider?.teamName,
+      policy: resolution.policy,
+      stages: resolution.stages,
+      teamGroupPrefix: context.teamGroupPrefix,
+    },
+    context.access,
+  );
+  return verdict.allowed ? undefined : `${as} may not decide ${subject.label}: ${verdict.detail} (rule: who may decide)`;
+}
+
+async function validateSystemDecision(subject: AdmissionSubject, user: UserInfo, vote: DecisionEntry, context: ValidationContext): Promise<Refusal> {
+  const who = userLabel(user);
+  if (vote.resultingState !== 'Granted') {
+    return `${who} cannot record a System decision to ${vote.resultingState} on ${subject.label}: a client's System decision only grants (rule: autoapprove)`;
+  }
+  if (await hasVerb(user, AUTOAPPROVE, subject, context)) return undefined;
+  return `${who} cannot record a System decision on ${subject.label}: it grants without a person's vote, which needs the RBAC verb "${AUTOAPPROVE}" on ${subject.resource} in namespace "${namespaceOf(subject)}" (rule: autoapprove)`;
 }

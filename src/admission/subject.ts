@@ -1,8 +1,8 @@
 // What both webhooks need to know about the object under admission.
 import { isDeepStrictEqual } from 'node:util';
-import type { Approval, ApprovalPolicy, ApprovalRequest, DecisionEntry } from '../api/types.ts';
+import type { Approval, ApprovalRequest, DecisionEntry } from '../api/types.ts';
 import { REQUESTED_BY_ANNOTATION } from '../api/resources.ts';
-import { evaluateApproval, evaluateRequest, type SubjectEvaluation } from '../controller/subject-evaluation.ts';
+import { evaluateApproval, evaluateRequest, type EvaluationSettings, type SubjectEvaluation } from '../controller/subject-evaluation.ts';
 import type { AdmissionRequest } from './admission-review.ts';
 
 export type Subject = ApprovalRequest | Approval;
@@ -40,11 +40,13 @@ export function startsWith(list: DecisionEntry[], prefix: DecisionEntry[]): bool
 }
 
 /** The subject's evaluation with `decisions`; an Approval never reconciled starts where it stood. */
-export function evaluateSubject(subject: AdmissionSubject, policies: ApprovalPolicy[], decisions: DecisionEntry[]): SubjectEvaluation {
-  if (subject.kind === 'ApprovalRequest') return evaluateRequest(subject.object as ApprovalRequest, policies, decisions);
+export function evaluateSubject(subject: AdmissionSubject, settings: EvaluationSettings, decisions: DecisionEntry[]): SubjectEvaluation {
+  if (subject.kind === 'ApprovalRequest') return evaluateRequest(subject.object as ApprovalRequest, settings, decisions);
   const reference = subject.old ?? subject.object;
   const fallback = { state: reference.spec.state ?? 'Pending', count: reference.spec.decisions?.length ?? 0 };
-  return evaluateApproval(subject.object as Approval, policies, fallback, decisions) as SubjectEvaluation;
+  // Counted from the stored baseline: a write cannot move where its own votes start counting.
+  const counted = { ...subject.object, metadata: { ...subject.object.metadata, annotations: reference.metadata.annotations } } as Approval;
+  return evaluateApproval(counted, settings, fallback, decisions) as SubjectEvaluation;
 }
 
 const direction = (state: string) => (state === 'Granted' || state === 'Semigranted' ? 'approve' : state);

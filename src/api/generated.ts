@@ -102,6 +102,10 @@ export interface DecisionEntry {
   comment?: string;
   /** When the decision was recorded. */
   timestamp?: string;
+  /** Who wrote this decision, as the API server authenticated them; set by the admission webhook. It differs from name when a delegate (e.g. a web front end with the RBAC verb delegate) records a person's decision, and names the client that wrote a System decision. */
+  actor?: string;
+  /** The voter's groups that the applicable stages name, captured by the admission webhook from the authenticated identity (or as asserted by a delegate), so group- and team-based stages count the same at admission and in the controller. */
+  groups?: string[];
   /** The state this decision resulted in. */
   resultingState: DecisionState;
 }

@@ -29,6 +29,9 @@ export const approvalPolicyResource = {
   namespaced: false,
 } as const satisfies ResourceType;
 
+/** Annotations under this prefix are the operator's: only its own identity may set or change them. */
+export const OPERATOR_ANNOTATION_PREFIX = 'approval.cp.ei.telekom.de/';
+
 /** The creator's username, stamped by the mutating webhook on create; immutable afterwards. */
 export const REQUESTED_BY_ANNOTATION = 'approval.cp.ei.telekom.de/requested-by';
 export const BASELINE_ANNOTATION = 'approval.cp.ei.telekom.de/baseline';

@@ -80,7 +80,7 @@ function votesText(subject: Subject, now: Date): string | undefined {
 function transitionsText(kind: Kind, subject: Subject): string | undefined {
   const transitions = transitionsOf(kind, subject);
   if (transitions.length === 0) return undefined;
-  const rows = transitions.map((t) => [VERB_OF_ACTION[t.action] ?? `(${t.action.toLowerCase()}: operator only)`, `→ ${t.to}`]);
+  const rows = transitions.map((t) => [VERB_OF_ACTION[t.action] ?? t.action.toLowerCase(), `→ ${t.to}`]);
   return formatTable(['COMMAND', 'RESULT'], rows, '  ').trimEnd();
 }
 

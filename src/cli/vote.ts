@@ -3,7 +3,7 @@
 // machine only gives a clear message early; the API server (admission) decides in the end.
 import { approvalRequestResource, approvalResource } from '../api/resources.ts';
 import type { ApprovalRequest } from '../api/types.ts';
-import { availableTransitions, transitionTable, type Action, type State, type Strategy } from '../engine/index.ts';
+import { availableTransitions, isPersonal, transitionTable, type Action, type State, type Strategy } from '../engine/index.ts';
 import { ApiError, PatchType, type KubeClient } from '../runtime/kube-client.ts';
 import { objectPath } from '../runtime/resource.ts';
 import type { Kind, Target, VoteVerb } from './args.ts';
@@ -35,11 +35,9 @@ export function refusal(verb: VoteVerb, kind: Kind, subject: Subject): string | 
   }
   const strategy = effectiveStrategy(subject) as Strategy;
   const state = stateOf(subject) as State;
-  // Rows only the operator may take (the Auto grant) are not open to a person.
-  const open = transitionTable(kind, strategy).filter((rule) => !rule.systemOnly && rule.from.includes(state));
+  const open = transitionTable(kind, strategy).filter((rule) => isPersonal(rule) && rule.from.includes(state));
   if (open.some((rule) => rule.action === action)) return undefined;
-  const transitions = availableTransitions(kind, strategy, state).filter((t) => open.some((rule) => rule.action === t.action && rule.to === t.to));
-  const possible = transitions.filter((t) => VERB_OF_ACTION[t.action]).map((t) => `${VERB_OF_ACTION[t.action]} (→ ${t.to})`);
+  const possible = availableTransitions(kind, strategy, state).filter((t) => VERB_OF_ACTION[t.action]).map((t) => `${VERB_OF_ACTION[t.action]} (→ ${t.to})`);
   const article = strategy === 'Auto' ? 'an' : 'a';
   return `cannot ${verb} ${ref}: it is ${state}, and ${article} ${strategy} ${kind} allows no ${action} from ${state}` +
     (possible.length > 0 ? `; possible now: ${possible.join(', ')}` : ' (nothing can be decided from this state)');

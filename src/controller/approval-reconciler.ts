@@ -41,6 +41,8 @@ export interface ApprovalReconcilerDeps {
   events: EventRecorder;
   reporter: TransitionReporter;
   reminders?: ReminderSender;
+  /** Turns stage teams into groups; the admission webhook must use the same. */
+  teamGroupPrefix?: string;
   now?: () => Date;
 }
 
@@ -64,7 +66,7 @@ export class ApprovalReconciler {
     // Our last write has not reached the cache yet; its watch event queues the key again.
     if (this.ownWrites.isBehind(key, approval.metadata.resourceVersion)) return;
     const decisions = approval.spec.decisions ?? [];
-    const subject = evaluateApproval(approval, this.deps.policies.cache.list());
+    const subject = evaluateApproval(approval, { policies: this.deps.policies.cache.list(), teamGroupPrefix: this.deps.teamGroupPrefix });
     if (!subject) {
       // An Approval written by hand (seed-003 style): its state when first seen is where it starts.
       this.ownWrites.remember(key, await this.recordBaseline(approval, formatBaseline(approval.spec.state ?? 'Pending', decisions.length)));

@@ -28,6 +28,8 @@ export interface RequestReconcilerDeps {
   policies: Informer<ApprovalPolicy>;
   events: EventRecorder;
   reporter: TransitionReporter;
+  /** Turns stage teams into groups; the admission webhook must use the same. */
+  teamGroupPrefix?: string;
   now?: () => Date;
 }
 
@@ -52,7 +54,10 @@ export class ApprovalRequestReconciler {
     // Our last write has not reached the cache yet; its watch event queues the key again.
     if (this.ownWrites.isBehind(key, request.metadata.resourceVersion)) return;
     const now = this.now();
-    const { resolution, strategy, evaluation, evaluateWith } = evaluateRequest(request, this.deps.policies.cache.list());
+    const { resolution, strategy, evaluation, evaluateWith } = evaluateRequest(request, {
+      policies: this.deps.policies.cache.list(),
+      teamGroupPrefix: this.deps.teamGroupPrefix,
+    });
     const expiresAt = this.expiryOf(request, resolution);
 
     const system = this.systemDecisionFor(request, evaluation, resolution, expiresAt, now);

@@ -2,7 +2,7 @@
 // the admission webhook must agree exactly (SPEC §5.2), so both call these functions.
 import type { Approval, ApprovalPolicy, ApprovalRequest, DecisionEntry } from '../api/types.ts';
 import { BASELINE_ANNOTATION } from '../api/resources.ts';
-import { evaluate, type Evaluation, type State, type Strategy } from '../engine/index.ts';
+import { DEFAULT_TEAM_GROUP_PREFIX, evaluate, type Evaluation, type State, type Strategy } from '../engine/index.ts';
 import { parseBaseline } from './approval-builder.ts';
 import { resolvePolicy, type Resolution } from './policy-resolver.ts';
 
@@ -18,12 +18,19 @@ export interface SubjectEvaluation {
   evaluateWith(own: DecisionEntry[]): Evaluation;
 }
 
-export function evaluateRequest(request: ApprovalRequest, policies: ApprovalPolicy[], decisions = request.spec.decisions ?? []): SubjectEvaluation {
-  const resolution = resolvePolicy(policies, request.metadata.namespace ?? '', request.spec);
+/** What counting depends on besides the object: the policies, and how team names become groups. */
+export interface EvaluationSettings {
+  policies: ApprovalPolicy[];
+  teamGroupPrefix?: string;
+}
+
+export function evaluateRequest(request: ApprovalRequest, settings: EvaluationSettings, decisions = request.spec.decisions ?? []): SubjectEvaluation {
+  const resolution = resolvePolicy(settings.policies, request.metadata.namespace ?? '', request.spec);
+  const teamGroupPrefix = settings.teamGroupPrefix ?? DEFAULT_TEAM_GROUP_PREFIX;
   // A trusted requester team is granted like Auto, whatever the policy's strategy (seed 003).
   const strategy = resolution.trusted ? 'Auto' : resolution.strategy;
   const evaluateWith = (own: DecisionEntry[]) =>
-    evaluate({ kind: 'ApprovalRequest', strategy, stages: resolution.stages, initialState: 'Pending', decisions: own });
+    evaluate({ kind: 'ApprovalRequest', strategy, stages: resolution.stages, initialState: 'Pending', decisions: own, teamGroupPrefix });
   return { resolution, strategy, history: [], initialState: 'Pending', evaluation: evaluateWith(decisions), evaluateWith };
 }
 
@@ -33,16 +40,17 @@ export function evaluateRequest(request: ApprovalRequest, policies: ApprovalPoli
  */
 export function evaluateApproval(
   approval: Approval,
-  policies: ApprovalPolicy[],
+  settings: EvaluationSettings,
   fallback?: { state: string; count: number },
   decisions = approval.spec.decisions ?? [],
 ): SubjectEvaluation | undefined {
   const baseline = parseBaseline(approval.metadata.annotations?.[BASELINE_ANNOTATION]) ?? fallback;
   if (!baseline) return undefined;
-  const resolution = resolvePolicy(policies, approval.metadata.namespace ?? '', approval.spec);
+  const resolution = resolvePolicy(settings.policies, approval.metadata.namespace ?? '', approval.spec);
   const initialState = baseline.state as State;
+  const teamGroupPrefix = settings.teamGroupPrefix ?? DEFAULT_TEAM_GROUP_PREFIX;
   const evaluateWith = (own: DecisionEntry[]) =>
-    evaluate({ kind: 'Approval', strategy: resolution.strategy, stages: resolution.stages, initialState, decisions: own });
+    evaluate({ kind: 'Approval', strategy: resolution.strategy, stages: resolution.stages, initialState, decisions: own, teamGroupPrefix });
   return {
     resolution,
     strategy: resolution.strategy,

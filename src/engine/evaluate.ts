@@ -94,11 +94,12 @@ function resultingStateOf(step: Step, replay: Replay, decision: Decision): State
 function replayDecision(context: Context, replay: Replay, decision: Decision): Step {
   const vote = voteOf(decision.resultingState);
   if (!vote) return ignored(`resultingState ${JSON.stringify(decision.resultingState)} is not a vote`);
-  const step = replayVote(context, replay, decision.name, vote);
+  const step = replayVote(context, replay, decision, vote);
   return step.kind === 'applied' ? { ...step, replay: remembered(step.replay, decision.name, vote) } : step;
 }
 
-function replayVote(context: Context, replay: Replay, name: string, vote: Vote): Step {
+function replayVote(context: Context, replay: Replay, decision: Decision, vote: Vote): Step {
+  const name = decision.name;
   const action = actionOf(vote, replay.state);
   const rule = findRule(context.kind, context.strategy, replay.state, action);
   if (!rule) {
@@ -108,8 +109,8 @@ function replayVote(context: Context, replay: Replay, name: string, vote: Vote):
   if (rule.systemOnly && name !== SYSTEM_DECIDER) {
     return ignored(`only the ${SYSTEM_DECIDER} decider may take ${action} from ${replay.state} (${context.strategy} ${context.kind})`);
   }
-  if (action === 'Allow') return allow(context, replay, name, rule);
-  if (action === 'Deny' && collectsVotes(replay.state)) return denyInStage(context, replay, name);
+  if (action === 'Allow') return allow(context, replay, decision, rule);
+  if (action === 'Deny' && collectsVotes(replay.state)) return denyInStage(context, replay, decision);
   return applied(enter(replay, rule.to, replay.round, { by: name, action }));
 }
 
@@ -123,16 +124,19 @@ function isRepeat(replay: Replay, name: string, vote: Vote): boolean {
   return vote === 'approve' && !endsRound(replay.state) && approversOf(replay.round).includes(name);
 }
 
-function voterOf(context: Context, name: string): Voter {
-  const groups = Object.hasOwn(context.deciderGroups, name) ? context.deciderGroups[name] : undefined;
-  return { name, groups: groups ?? [] };
+/** The voter's groups: those captured with the decision at admission, else the caller's map. */
+function voterOf(context: Context, decision: Decision): Voter {
+  const { name } = decision;
+  const known = Object.hasOwn(context.deciderGroups, name) ? context.deciderGroups[name] : undefined;
+  return { name, groups: decision.groups ?? known ?? [] };
 }
 
 function notAnApprover(name: string, stage: StageSpec): string {
   return `${name} is not an approver of stage "${stage.name}"`;
 }
 
-function allow(context: Context, replay: Replay, name: string, rule: TransitionRule): Step {
+function allow(context: Context, replay: Replay, decision: Decision, rule: TransitionRule): Step {
+  const name = decision.name;
   const round = endsRound(replay.state) ? settle(freshRound(context.stages)) : replay.round;
   // The operator's own grant (Auto, trusted teams) completes every stage at once.
   if (name === SYSTEM_DECIDER) return grant(replay, approveAll(round), name);
@@ -143,7 +147,7 @@ function allow(context: Context, replay: Replay, name: string, rule: TransitionR
     return rejected ? ignored(`stage "${rejected.spec.name}" has no approvers`) : grant(replay, round, name);
   }
   if (tally.approvedBy.includes(name)) return REPEAT;
-  if (!isEligible(tally.spec, voterOf(context, name), context.teamGroupPrefix)) {
+  if (!isEligible(tally.spec, voterOf(context, decision), context.teamGroupPrefix)) {
     return isRepeat(replay, name, 'approve') ? REPEAT : ignored(notAnApprover(name, tally.spec));
   }
   const counted = withApproval(round, index, name);
@@ -159,11 +163,12 @@ function grant(replay: Replay, round: Round, name: string): Step {
   return applied(enter(replay, 'Granted', round, { by: name, action: 'Allow' }));
 }
 
-function denyInStage(context: Context, replay: Replay, name: string): Step {
+function denyInStage(context: Context, replay: Replay, decision: Decision): Step {
+  const name = decision.name;
   const index = currentStageIndex(replay.round);
   const tally = index === undefined ? undefined : replay.round[index];
   if (index === undefined || !tally) return applied(enter(replay, 'Rejected', replay.round, { by: name, action: 'Deny' }));
-  if (name !== SYSTEM_DECIDER && !isEligible(tally.spec, voterOf(context, name), context.teamGroupPrefix)) {
+  if (name !== SYSTEM_DECIDER && !isEligible(tally.spec, voterOf(context, decision), context.teamGroupPrefix)) {
     return ignored(notAnApprover(name, tally.spec));
   }
   const round = withRejection(replay.round, index, name);

@@ -15,9 +15,18 @@ export type {
   TransitionRule,
 } from './types.ts';
 export { ACTIONS, STATES, STRATEGIES, SUBJECT_KINDS, SYSTEM_DECIDER } from './types.ts';
-export { availableTransitions, findRule, transitionTable } from './transitions.ts';
+export { availableTransitions, findRule, isPersonal, transitionTable } from './transitions.ts';
 export { evaluate } from './evaluate.ts';
 export { CONDITION_TYPES, conditionsFor, type Condition } from './conditions.ts';
 export { effectiveStrategy, policyMatches, selectPolicy, type EffectiveStrategy, type PolicyLike, type RequestFacts } from './policy.ts';
 export { parseDuration } from './duration.ts';
-export { DEFAULT_TEAM_GROUP_PREFIX, grantsWithoutVotes, isEligible, requiredApprovals, resolveStages, type Voter } from './stages.ts';
+export {
+  DEFAULT_TEAM_GROUP_PREFIX,
+  approverGroups,
+  grantsWithoutVotes,
+  isEligible,
+  namesApprover,
+  requiredApprovals,
+  resolveStages,
+  type Voter,
+} from './stages.ts';

@@ -70,8 +70,18 @@ export function isEligible(stage: StageSpec, voter: Voter, teamGroupPrefix: stri
   const approvers = stage.approvers ?? {};
   if ((approvers.users ?? []).includes(voter.name)) return true;
   const groups = new Set(voter.groups);
-  const teamGroups = (approvers.teams ?? []).map((team) => teamGroupPrefix + team);
-  return [...(approvers.groups ?? []), ...teamGroups].some((group) => groups.has(group));
+  return approverGroups(stage, teamGroupPrefix).some((group) => groups.has(group));
+}
+
+/** Whether the stage lists `voter` by name, group or team (a stage listing nobody names no one). */
+export function namesApprover(stage: StageSpec, voter: Voter, teamGroupPrefix: string): boolean {
+  return listsAnyApprover(stage) && isEligible(stage, voter, teamGroupPrefix);
+}
+
+/** The groups a stage counts: its `groups`, and the group of each of its `teams`. */
+export function approverGroups(stage: StageSpec, teamGroupPrefix: string): string[] {
+  const approvers = stage.approvers ?? {};
+  return [...(approvers.groups ?? []), ...(approvers.teams ?? []).map((team) => teamGroupPrefix + team)];
 }
 
 /**

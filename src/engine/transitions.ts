@@ -12,7 +12,7 @@ function table(rules: TransitionRule[]): readonly TransitionRule[] {
 }
 
 function requestExpire(): TransitionRule {
-  return { action: 'Expire', from: ['Pending', 'Semigranted'], to: 'Expired' };
+  return { action: 'Expire', from: ['Pending', 'Semigranted'], to: 'Expired', operatorOnly: true };
 }
 
 const REQUEST_TABLES: Record<Strategy, readonly TransitionRule[]> = {
@@ -41,7 +41,7 @@ function approvalLifecycle(): TransitionRule[] {
   return [
     { action: 'Suspend', from: ['Granted'], to: 'Suspended' },
     { action: 'Resume', from: ['Suspended'], to: 'Granted' },
-    { action: 'Expire', from: ['Granted', 'Suspended'], to: 'Expired' },
+    { action: 'Expire', from: ['Granted', 'Suspended'], to: 'Expired', operatorOnly: true },
   ];
 }
 
@@ -75,12 +75,20 @@ export function transitionTable(kind: SubjectKind, strategy: Strategy): readonly
   return kind === 'ApprovalRequest' ? REQUEST_TABLES[strategy] : APPROVAL_TABLES[strategy];
 }
 
-/** Every `{action, to}` leaving `state`, in table order, without duplicates. */
+/** Whether a person (not the operator's clock or its System grant) can take this row. */
+export function isPersonal(rule: TransitionRule): boolean {
+  return !rule.operatorOnly && !rule.systemOnly;
+}
+
+/**
+ * Every `{action, to}` a person can take from `state`, in table order, without duplicates.
+ * Consumers render these as buttons, so the operator's own rows (Expire, the Auto grant) are left out.
+ */
 export function availableTransitions(kind: SubjectKind, strategy: Strategy, state: State): Transition[] {
   const result: Transition[] = [];
   for (const rule of transitionTable(kind, strategy)) {
     const seen = result.some((t) => t.action === rule.action && t.to === rule.to);
-    if (rule.from.includes(state) && !seen) result.push({ action: rule.action, to: rule.to });
+    if (isPersonal(rule) && rule.from.includes(state) && !seen) result.push({ action: rule.action, to: rule.to });
   }
   return result;
 }

@@ -27,6 +27,8 @@ export interface TransitionRule {
   to: State;
   /** Only a decision named `System` may take this row (the Auto grant of a request). */
   systemOnly?: true;
+  /** Only the operator's own identity takes this row (Expire, driven by its clock). */
+  operatorOnly?: true;
 }
 
 export interface Decision {
@@ -35,6 +37,10 @@ export interface Decision {
   comment?: string;
   timestamp?: string;
   resultingState: State;
+  /** Who wrote the decision (set at admission); differs from `name` for a delegated decision. */
+  actor?: string;
+  /** The voter's groups that stages name, captured at admission; used for stage eligibility. */
+  groups?: string[];
 }
 
 export interface Approvers {
@@ -66,7 +72,7 @@ export interface EvaluationInput {
   stages?: StageSpec[];
   initialState: State;
   decisions: Decision[];
-  /** Groups of each decider (by name), as the API server authenticated them. */
+  /** Groups of each decider (by name), for decisions that do not carry their own `groups`. */
   deciderGroups?: Record<string, string[]>;
   /** Prefix that turns a team name into a group name; default `team:`. */
   teamGroupPrefix?: string;

@@ -36,7 +36,7 @@ describe('webhook server certificate', () => {
       copyFileSync(files.key, join(dir, 'tls.key'));
     };
     install(first);
-    const context = { operatorUsername: 'op', policies: () => [], now: () => new Date(), authorizer: {} as never };
+    const context = { operatorUsername: 'op', policies: () => [], now: () => new Date(), access: async () => false, teamGroupPrefix: 'team:' };
     const server = await serveWebhooks({ port: 0, certDir: dir, log: pino({ level: 'silent' }), context, certReloadIntervalMs: 50 });
     try {
       const before = await servedFingerprint(portOf(server));

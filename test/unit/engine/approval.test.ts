@@ -17,7 +17,6 @@ describe('evaluate: Approval', () => {
     assert.deepEqual(result.availableTransitions, [
       { action: 'Deny', to: 'Rejected' },
       { action: 'Suspend', to: 'Suspended' },
-      { action: 'Expire', to: 'Expired' },
     ]);
   });
 

@@ -32,7 +32,6 @@ describe('evaluate: Simple', () => {
     assert.deepEqual(result.availableTransitions, [
       { action: 'Allow', to: 'Granted' },
       { action: 'Deny', to: 'Rejected' },
-      { action: 'Expire', to: 'Expired' },
     ]);
   });
 
