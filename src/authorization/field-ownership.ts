@@ -13,12 +13,12 @@ export interface FieldRule {
   owner: FieldOwner;
 }
 
-/** What each owner may do, in the words refusals and docs use. */
+/** What each owner may do, in the words refusals ("it is …") and docs use. */
 export const OWNER_RULES: Record<FieldOwner, string> = {
   requester: 'informational: the creator, or anyone who may file for the requester team, may refresh it at any time',
-  fixed: 'defines what is approved: set at creation and never changed (file a new request instead)',
-  autoapprove: 'set at creation; only an identity with the RBAC verb "autoapprove" may change it, to grant without a vote',
-  decider: 'deciders: decisions are appended (never edited or removed) and the state follows from them',
+  fixed: 'fixed at creation because it defines what is approved; file a new request instead',
+  autoapprove: 'fixed at creation, except for an identity with the RBAC verb "autoapprove", which may switch it to grant without a vote',
+  decider: "the deciders': decisions are appended, never edited or removed, and the state follows from them",
   operator: "the operator's alone",
 };
 

@@ -107,7 +107,7 @@ describe('admission webhooks', () => {
     assert.deepEqual(request.spec.decisions?.map((d) => `${d.name}:${d.resultingState}`), ['alice:Semigranted', 'bob:Granted']);
   });
 
-  it('freezes strategy, requester, decider, target, action and past decisions once there are votes', async () => {
+  it('keeps strategy, requester team, decider, target, action and past decisions as they were filed', async () => {
     await create('frozen', 'FourEyes');
     assert.equal((await vote('frozen', decider('alice'), { resultingState: 'Granted' })).code, 0);
     const before = await get('frozen');
@@ -121,21 +121,24 @@ describe('admission webhooks', () => {
     for (const [field, patch] of edits) {
       const result = await kubectl(['-n', ns, 'patch', 'ar', 'frozen', '--type=merge', '-p', patch], decider('alice'));
       assert.notEqual(result.code, 0, `${field} must be frozen`);
-      assert.match(result.stderr, new RegExp(`${field} cannot change`));
+      assert.match(result.stderr, new RegExp(`user "alice" cannot change spec\\.${field}[.a-zA-Z]* of approvalrequest .*\\(rule: field ownership\\)`));
     }
     const rewrite = await kubectl(['-n', ns, 'patch', 'ar', 'frozen', '--type=json', '-p',
       JSON.stringify([{ op: 'replace', path: '/spec/decisions/0/comment', value: 'edited' }])], decider('alice'));
     assert.notEqual(rewrite.code, 0);
-    assert.match(rewrite.stderr, /past decisions cannot be changed/);
+    assert.match(rewrite.stderr, /user "alice" cannot edit or remove past decisions of approvalrequest .*\(rule: field ownership\)/);
     assert.equal((await get('frozen')).metadata.generation, before.metadata.generation, 'the spec did not change');
     assert.deepEqual((await get('frozen')).spec, before.spec);
   });
 
-  it('only the creator edits a request before anyone voted', async () => {
+  it('nobody retargets a request, even before anyone voted; its creator refreshes the reason', async () => {
     await create('retarget', 'Simple');
-    const hijack = await kubectl(['-n', ns, 'patch', 'ar', 'retarget', '--type=merge', '-p', '{"spec":{"decider":{"teamName":"mallory-team"}}}'], decider('alice'));
+    const hijack = await kubectl(['-n', ns, 'patch', 'ar', 'retarget', '--type=merge', '-p', '{"spec":{"decider":{"teamName":"mallory-team"}}}'], requester);
     assert.notEqual(hijack.code, 0);
-    assert.match(hijack.stderr, /user "alice" cannot change spec.decider of approvalrequest .*: only its creator "carol" can edit it/);
+    assert.match(hijack.stderr, /user "carol" cannot change spec.decider of approvalrequest .*: it is fixed at creation because it defines what is approved/);
+    const other = await kubectl(['-n', ns, 'patch', 'ar', 'retarget', '--type=merge', '-p', '{"spec":{"requester":{"reason":"mine now"}}}'], decider('alice'));
+    assert.notEqual(other.code, 0);
+    assert.match(other.stderr, /user "alice" cannot change spec.requester.reason of approvalrequest .*: it is informational.*alice neither created it nor may file for team "shop"/);
     const own = await kubectl(['-n', ns, 'patch', 'ar', 'retarget', '--type=merge', '-p', '{"spec":{"requester":{"teamName":"shop","teamEmail":"shop@example.com","reason":"clarified"}}}'], requester);
     assert.equal(own.code, 0, own.stderr);
   });
@@ -161,10 +164,10 @@ describe('admission webhooks', () => {
     await create('reserved', 'Simple');
     const expire = await vote('reserved', decider('alice'), { resultingState: 'Expired' });
     assert.notEqual(expire.code, 0);
-    assert.match(expire.stderr, /user "alice" cannot record a Expire on approvalrequest .*: only the operator can/);
+    assert.match(expire.stderr, /user "alice" cannot record an Expire on approvalrequest .*: expiry is the operator's/);
     const system = await vote('reserved', decider('alice'), { name: 'System', resultingState: 'Granted' });
     assert.notEqual(system.code, 0);
-    assert.match(system.stderr, /cannot record a System decision/);
+    assert.match(system.stderr, /user "alice" cannot record a System decision on approvalrequest .*: it grants without a person's vote, which needs the RBAC verb "autoapprove"/);
   });
 
   it('scenario 7: setting a Granted request back to Pending is refused and the state stays', async () => {
@@ -172,7 +175,7 @@ describe('admission webhooks', () => {
     assert.equal((await vote('final', decider('alice'), { resultingState: 'Granted' })).code, 0);
     const result = await kubectl(['-n', ns, 'patch', 'ar', 'final', '--type=merge', '-p', '{"spec":{"state":"Pending"}}'], decider('alice'));
     assert.notEqual(result.code, 0);
-    assert.match(result.stderr, /a Granted request is final/);
+    assert.match(result.stderr, /user "alice" cannot set spec.state of approvalrequest .* to "Pending": the decisions give "Granted"/);
     assert.equal((await get('final')).spec.state, 'Granted');
   });
 
@@ -187,7 +190,7 @@ describe('admission webhooks', () => {
   it('an Auto request needs the autoapprove verb', async () => {
     const refused = await kubectl(['-n', ns, 'apply', '-f', '-'], { input: requestManifest('auto-refused', 'Auto'), ...requester });
     assert.notEqual(refused.code, 0);
-    assert.match(refused.stderr, /user "carol" may not create approvalrequest .*: strategy Auto needs the RBAC verb "autoapprove"/);
+    assert.match(refused.stderr, /user "carol" may not create approvalrequest .*: strategy Auto grants without a person's vote, which needs the RBAC verb "autoapprove"/);
     await grantApprovalVerb(ns, 'carol', 'autoapprove');
     await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: requestManifest('auto-allowed', 'Auto'), ...requester });
     await eventually('the Auto request granted', async () => (await get('auto-allowed')).status?.lastState === 'Granted');
