@@ -1,10 +1,16 @@
 // The Approval a granted request produces (SPEC §6): named after its target, a copy of the
-// request's content, `approvedRequest` pointing back, owned by the target when that is possible.
+// request's content and labels, `approvedRequest` pointing back, owned by the target when that is
+// possible. Of several granted requests for one target, the newest grant's content stands.
 import type { Approval, ApprovalRequest, ObjectRef } from '../api/types.ts';
 import { API_VERSION, BASELINE_ANNOTATION, REQUESTED_BY_ANNOTATION, approvalResource } from '../api/resources.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { PatchType, isAlreadyExists, type KubeClient } from '../runtime/kube-client.ts';
 import { collectionPath, objectPath, type OwnerReference } from '../runtime/resource.ts';
+import { formatBaseline } from './baseline.ts';
+import { isNewerGrant } from './grant-order.ts';
+
+// Moved to baseline.ts; still exported here for the modules that import them from the builder.
+export { formatBaseline, parseBaseline } from './baseline.ts';
 
 /** `lower(target.kind)--target.name`, e.g. `apisubscription--orders-read`. */
 export function approvalNameFor(request: ApprovalRequest): string {
@@ -12,14 +18,13 @@ export function approvalNameFor(request: ApprovalRequest): string {
   return `${kind}--${request.spec.target.name}`.slice(0, 253);
 }
 
-/** The baseline annotation: the state an Approval starts from and how many decisions came with it. */
-export function formatBaseline(state: string, decisionCount: number): string {
-  return `${state}/${decisionCount}`;
-}
-
-export function parseBaseline(value: string | undefined): { state: string; count: number } | undefined {
-  const match = value?.match(/^([A-Za-z]+)\/(\d+)$/);
-  return match ? { state: match[1]!, count: Number(match[2]) } : undefined;
+/**
+ * The request's labels the Approval lacks or holds with another value; undefined when it has them
+ * all. Labels only the Approval has (added by people) are not the request's business.
+ */
+export function labelsToSet(request: Record<string, string> | undefined, approval: Record<string, string> | undefined): Record<string, string> | undefined {
+  const missing = Object.entries(request ?? {}).filter(([key, value]) => approval?.[key] !== value);
+  return missing.length > 0 ? Object.fromEntries(missing) : undefined;
 }
 
 function ownerOf(request: ApprovalRequest): OwnerReference[] | undefined {
@@ -33,12 +38,15 @@ function desiredApproval(request: ApprovalRequest, name: string): Approval {
   const ownerReferences = ownerOf(request);
   // The grant keeps its request's creator, so the no-self-approval rule covers it too.
   const requestedBy = request.metadata.annotations?.[REQUESTED_BY_ANNOTATION];
+  // Seed 003's clients read Approvals through label-scoped clients (e.g. by environment).
+  const labels = request.metadata.labels;
   return {
     apiVersion: API_VERSION,
     kind: 'Approval',
     metadata: {
       name,
       namespace: request.metadata.namespace,
+      ...(labels && Object.keys(labels).length > 0 ? { labels: { ...labels } } : {}),
       annotations: {
         [BASELINE_ANNOTATION]: formatBaseline('Granted', decisions.length),
         ...(requestedBy ? { [REQUESTED_BY_ANNOTATION]: requestedBy } : {}),
@@ -59,37 +67,47 @@ function desiredApproval(request: ApprovalRequest, name: string): Approval {
 }
 
 /**
- * Creates the Approval, or gives an existing one the content of this (newer) request. An Approval
- * that already carries this request is left alone, so later Suspend/Deny on it stand.
+ * Creates the Approval, or settles an existing one with this request: one that carries it only
+ * gets the request's labels it lacks (so later Suspend/Deny on it stand), a strictly newer grant
+ * replaces its content, and an older one leaves it alone. The result is the Approval's ref either
+ * way: for an older request it is still the Approval of its target, and `spec.approvedRequest`
+ * there says which request's content is in force (see docs/api.md).
  */
 export async function ensureApproval(client: KubeClient, approvals: Informer<Approval>, request: ApprovalRequest): Promise<ObjectRef> {
   const namespace = request.metadata.namespace ?? '';
   const name = approvalNameFor(request);
   const existing = approvals.cache.get(`${namespace}/${name}`);
-  if (existing && existing.spec.approvedRequest?.uid === request.metadata.uid) {
-    return { name, namespace, uid: existing.metadata.uid };
+  if (existing) return settleExisting(client, existing, request);
+  try {
+    const created = await client.create<Approval>(collectionPath(approvalResource, namespace), desiredApproval(request, name));
+    return { name, namespace, uid: created.metadata.uid };
+  } catch (err) {
+    // Our cache lags behind our own create (or another request's); the watch event will bring it.
+    if (!isAlreadyExists(err)) throw err;
+    return settleExisting(client, await client.get<Approval>(objectPath(approvalResource, namespace, name)), request);
   }
-  const desired = desiredApproval(request, name);
-  if (!existing) {
-    try {
-      const created = await client.create<Approval>(collectionPath(approvalResource, namespace), desired);
-      return { name, namespace, uid: created.metadata.uid };
-    } catch (err) {
-      // Our cache lags behind our own create; the watch event will bring it.
-      if (!isAlreadyExists(err)) throw err;
-      const current = await client.get<Approval>(objectPath(approvalResource, namespace, name));
-      if (current.spec.approvedRequest?.uid === request.metadata.uid) return { name, namespace, uid: current.metadata.uid };
-      return replaceContent(client, current, desired);
-    }
-  }
-  return replaceContent(client, existing, desired);
 }
 
-async function replaceContent(client: KubeClient, existing: Approval, desired: Approval): Promise<ObjectRef> {
+async function settleExisting(client: KubeClient, existing: Approval, request: ApprovalRequest): Promise<ObjectRef> {
+  const { namespace = '', name, uid } = existing.metadata;
+  if (existing.spec.approvedRequest?.uid === request.metadata.uid) {
+    const labels = labelsToSet(request.metadata.labels, existing.metadata.labels);
+    if (labels) await patchApproval(client, existing, { metadata: { labels } });
+    return { name, namespace, uid };
+  }
+  if (!isNewerGrant(request, existing)) return { name, namespace, uid };
+  const desired = desiredApproval(request, name);
+  // A merge patch: labels and annotations people added to the Approval stay.
+  const { labels, annotations } = desired.metadata;
+  return patchApproval(client, existing, { metadata: { labels, annotations }, spec: desired.spec });
+}
+
+/** A merge patch guarded by the resourceVersion we decided on: a write in between gives 409 and a retry. */
+async function patchApproval(client: KubeClient, existing: Approval, patch: { metadata: Partial<Approval['metadata']>; spec?: Approval['spec'] }): Promise<ObjectRef> {
   const { namespace = '', name, resourceVersion } = existing.metadata;
   const updated = await client.patch<Approval>(
     objectPath(approvalResource, namespace, name),
-    { metadata: { resourceVersion, annotations: desired.metadata.annotations }, spec: desired.spec },
+    { ...patch, metadata: { ...patch.metadata, resourceVersion } },
     PatchType.merge,
   );
   return { name, namespace, uid: updated.metadata.uid };

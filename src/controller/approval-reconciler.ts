@@ -11,7 +11,7 @@ import type { ReconcileResult } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { PatchType, type KubeClient } from '../runtime/kube-client.ts';
 import { objectPath } from '../runtime/resource.ts';
-import { formatBaseline } from './approval-builder.ts';
+import { formatBaseline } from './baseline.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { evaluateApproval } from './subject-evaluation.ts';
 import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';

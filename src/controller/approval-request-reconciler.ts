@@ -89,6 +89,7 @@ export class ApprovalRequestReconciler {
         now,
       }),
       expiresAt: expiresAt && OPEN_STATES.includes(evaluation.state) ? apiTime(expiresAt) : undefined,
+      // The Approval of the request's target, also when a newer grant's content is in force there.
       approval: approval ?? request.status?.approval,
       notificationRefs: mergeRefs(request.status?.notificationRefs, notificationRefs),
     };
