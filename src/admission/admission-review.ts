@@ -46,6 +46,3 @@ export function allow(uid: string, patch?: JsonPatchOperation[]): AdmissionRespo
 export function deny(uid: string, message: string, code = 403): AdmissionResponse {
   return { uid, allowed: false, status: { code, reason: code === 403 ? 'Forbidden' : 'Invalid', message } };
 }
-
-/** `~` and `/` escaped for a JSON pointer segment (annotation keys contain `/`). */
-export const pointerSegment = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');

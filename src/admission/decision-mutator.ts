@@ -9,7 +9,8 @@ import type { ApprovalPolicy } from '../api/types.ts';
 import type { UserInfo } from '../authorization/identity.ts';
 import { capturedGroups } from '../authorization/voter-groups.ts';
 import { SYSTEM_DECIDER } from '../engine/index.ts';
-import { pointerSegment, type AdmissionRequest, type JsonPatchOperation } from './admission-review.ts';
+import { pointerSegment } from '../runtime/json-pointer.ts';
+import type { AdmissionRequest, JsonPatchOperation } from './admission-review.ts';
 import { evaluateSubject, isRepeatVote, readSubject, startsWith, type AdmissionSubject } from './subject.ts';
 import { apiTime } from '../runtime/time.ts';
 

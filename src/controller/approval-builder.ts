@@ -5,6 +5,7 @@ import type { Approval, ApprovalRequest, ObjectRef } from '../api/types.ts';
 import { API_VERSION, BASELINE_ANNOTATION, REQUESTED_BY_ANNOTATION, approvalResource } from '../api/resources.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { PatchType, isAlreadyExists, type KubeClient } from '../runtime/kube-client.ts';
+import { pointerSegment } from '../runtime/json-pointer.ts';
 import { collectionPath, objectPath, type OwnerReference } from '../runtime/resource.ts';
 import { formatBaseline } from './baseline.ts';
 import { isNewerGrant } from './grant-order.ts';
@@ -92,23 +93,39 @@ async function settleExisting(client: KubeClient, existing: Approval, request: A
   const { namespace = '', name, uid } = existing.metadata;
   if (existing.spec.approvedRequest?.uid === request.metadata.uid) {
     const labels = labelsToSet(request.metadata.labels, existing.metadata.labels);
-    if (labels) await patchApproval(client, existing, { metadata: { labels } });
+    if (labels) await patchLabels(client, existing, labels);
     return { name, namespace, uid };
   }
   if (!isNewerGrant(request, existing)) return { name, namespace, uid };
-  const desired = desiredApproval(request, name);
-  // A merge patch: labels and annotations people added to the Approval stay.
-  const { labels, annotations } = desired.metadata;
-  return patchApproval(client, existing, { metadata: { labels, annotations }, spec: desired.spec });
+  return replaceContent(client, existing, desiredApproval(request, name));
 }
 
-/** A merge patch guarded by the resourceVersion we decided on: a write in between gives 409 and a retry. */
-async function patchApproval(client: KubeClient, existing: Approval, patch: { metadata: Partial<Approval['metadata']>; spec?: Approval['spec'] }): Promise<ObjectRef> {
+/**
+ * The newer request's spec replaces the old one whole (a merge patch would keep properties only
+ * the older request had); its labels and annotations are set key by key, so those people added
+ * stay. The `test` makes it conditional on the version we decided on.
+ */
+async function replaceContent(client: KubeClient, existing: Approval, desired: Approval): Promise<ObjectRef> {
   const { namespace = '', name, resourceVersion } = existing.metadata;
-  const updated = await client.patch<Approval>(
-    objectPath(approvalResource, namespace, name),
-    { ...patch, metadata: { ...patch.metadata, resourceVersion } },
-    PatchType.merge,
-  );
+  const patch = [
+    { op: 'test', path: '/metadata/resourceVersion', value: resourceVersion },
+    { op: 'replace', path: '/spec', value: desired.spec },
+    ...setEntries('/metadata/labels', existing.metadata.labels, desired.metadata.labels),
+    ...setEntries('/metadata/annotations', existing.metadata.annotations, desired.metadata.annotations),
+    ...(desired.metadata.ownerReferences ? [{ op: 'add', path: '/metadata/ownerReferences', value: desired.metadata.ownerReferences }] : []),
+  ];
+  const updated = await client.patch<Approval>(objectPath(approvalResource, namespace, name), patch, PatchType.json);
   return { name, namespace, uid: updated.metadata.uid };
+}
+
+function setEntries(path: string, current: Record<string, string> | undefined, wanted: Record<string, string> | undefined): unknown[] {
+  if (!wanted || Object.keys(wanted).length === 0) return [];
+  if (!current) return [{ op: 'add', path, value: wanted }];
+  return Object.entries(wanted).map(([key, value]) => ({ op: 'add', path: `${path}/${pointerSegment(key)}`, value }));
+}
+
+/** A merge patch of just these labels, guarded by the resourceVersion we decided on (409 → retry). */
+async function patchLabels(client: KubeClient, existing: Approval, labels: Record<string, string>): Promise<void> {
+  const { namespace = '', name, resourceVersion } = existing.metadata;
+  await client.patch<Approval>(objectPath(approvalResource, namespace, name), { metadata: { labels, resourceVersion } }, PatchType.merge);
 }

@@ -11,9 +11,26 @@ import { ApiError, type KubeClient } from '../../../src/runtime/kube-client.ts';
 const approvalsPath = '/apis/approval.cp.ei.telekom.de/v1/namespaces/team-a/approvals';
 const approvalPath = `${approvalsPath}/apisubscription--orders`;
 
-type Patch = { metadata: { resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Approval['spec'] };
+type MergePatch = { metadata: { resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Approval['spec'] };
+type JsonPatch = Array<{ op: 'test' | 'add' | 'replace'; path: string; value: unknown }>;
 
-/** One Approval, served the way the API server would: merge patches of maps, resourceVersion checks. */
+const unescape = (segment: string) => segment.replace(/~1/g, '/').replace(/~0/g, '~');
+
+/** Applies the ops the builder sends (test, add and replace of objects and map keys) the way RFC 6902 does. */
+function applyJsonPatch(target: Approval, patch: JsonPatch, path: string): void {
+  for (const op of patch) {
+    const segments = op.path.split('/').slice(1).map(unescape);
+    const key = segments.pop()!;
+    const parent = segments.reduce<Record<string, unknown>>((node, segment) => node[segment] as Record<string, unknown>, target as unknown as Record<string, unknown>);
+    if (op.op === 'test') {
+      if (parent[key] !== op.value) throw new ApiError(422, 'PATCH', path, { reason: 'Invalid' });
+      continue;
+    }
+    parent[key] = structuredClone(op.value);
+  }
+}
+
+/** One Approval, served the way the API server would: merge and JSON patches, resourceVersion checks. */
 class FakeApi {
   stored: Approval | undefined;
   writes: Array<{ verb: string; body: unknown }> = [];
@@ -33,10 +50,15 @@ class FakeApi {
         if (!this.stored) throw new ApiError(404, 'GET', path, { reason: 'NotFound' });
         return structuredClone(this.stored);
       },
-      patch: async (path: string, patch: Patch) => {
+      patch: async (path: string, patch: MergePatch | JsonPatch) => {
         this.writes.push({ verb: 'PATCH', body: patch });
         assert.equal(path, approvalPath);
         const stored = this.stored!;
+        if (Array.isArray(patch)) {
+          applyJsonPatch(stored, patch, path);
+          stored.metadata.resourceVersion = String(this.rv++);
+          return structuredClone(stored);
+        }
         if (patch.metadata.resourceVersion !== stored.metadata.resourceVersion) throw new ApiError(409, 'PATCH', path, { reason: 'Conflict' });
         stored.metadata.labels = { ...stored.metadata.labels, ...patch.metadata.labels };
         stored.metadata.annotations = { ...stored.metadata.annotations, ...patch.metadata.annotations };
@@ -124,6 +146,17 @@ describe('ensureApproval', () => {
     assert.equal(api.stored?.spec.approvedRequest?.uid, 'u-new');
     assert.equal(api.stored?.spec.state, 'Granted');
     assert.deepEqual(api.stored?.metadata.labels, { [ENV]: 'prod', team: 'shop', mine: 'x' });
+  });
+
+  it("a newer grant's spec replaces the older one whole: nothing only the older request had stays", async () => {
+    const older = request('old', 'u-old', '2026-11-02T00:00:00Z');
+    older.spec.requester.properties = { scope: 'admin' };
+    older.spec.decider = { teamName: 'orders' };
+    await ensureApproval(api.client(), api.informer(), older);
+    await ensureApproval(api.client(), api.informer(), fresh);
+    assert.equal(api.stored?.spec.requester.properties, undefined);
+    assert.equal(api.stored?.spec.decider, undefined);
+    assert.equal(api.stored?.spec.requester.reason, 'ow-new');
   });
 
   it('an older grant leaves the Approval alone (no write) and still gets its ref', async () => {
