@@ -30,6 +30,17 @@ function applyJsonPatch(target: Approval, patch: JsonPatch, path: string): void 
   }
 }
 
+/** RFC 7386: objects merge key by key, null deletes, anything else replaces. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch);
+  const result: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
+}
+
 /** One Approval, served the way the API server would: merge and JSON patches, resourceVersion checks. */
 class FakeApi {
   stored: Approval | undefined;
@@ -62,7 +73,7 @@ class FakeApi {
         if (patch.metadata.resourceVersion !== stored.metadata.resourceVersion) throw new ApiError(409, 'PATCH', path, { reason: 'Conflict' });
         stored.metadata.labels = { ...stored.metadata.labels, ...patch.metadata.labels };
         stored.metadata.annotations = { ...stored.metadata.annotations, ...patch.metadata.annotations };
-        if (patch.spec) stored.spec = structuredClone(patch.spec);
+        if (patch.spec) stored.spec = mergePatch(stored.spec, patch.spec) as Approval['spec'];
         stored.metadata.resourceVersion = String(this.rv++);
         return structuredClone(stored);
       },
