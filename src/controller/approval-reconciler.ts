@@ -172,6 +172,7 @@ export class ApprovalReconciler {
       from,
       to: evaluation.state,
       actor: last?.name ?? 'System',
+      writer: last?.actor,
       comment: last?.comment,
       occurrence,
     });

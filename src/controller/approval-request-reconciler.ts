@@ -139,6 +139,7 @@ export class ApprovalRequestReconciler {
       from,
       to: evaluation.state,
       actor: from === undefined || !last ? (request.metadata.annotations?.[REQUESTED_BY_ANNOTATION] ?? 'unknown') : last.name,
+      writer: last?.actor,
       comment: last?.comment,
       occurrence: evaluation.decisions.length,
     });

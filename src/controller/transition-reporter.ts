@@ -19,6 +19,8 @@ export interface Transition {
   from: State | undefined;
   to: State;
   actor: string;
+  /** Who wrote the deciding decision when that is not the actor (a delegate, a client's System grant). */
+  writer?: string;
   comment?: string;
   /** Index of the transition (number of decisions), so each occurrence gets its own Event. */
   occurrence: number;
@@ -40,7 +42,7 @@ export class TransitionReporter {
   async report(t: Transition): Promise<ObjectRef[]> {
     const { namespace = '', name, uid = '' } = t.object.metadata;
     this.log.info(
-      { audit: true, kind: t.kind, request: `${namespace}/${name}`, from: t.from ?? null, to: t.to, actor: t.actor, strategy: t.strategy },
+      { audit: true, kind: t.kind, request: `${namespace}/${name}`, from: t.from ?? null, to: t.to, actor: t.actor, writer: t.writer ?? t.actor, strategy: t.strategy },
       'transition',
     );
     // The Notifications and the Event do not depend on each other: made side by side.
@@ -59,7 +61,7 @@ export class TransitionReporter {
       }),
       this.events.record(t.object, {
         reason: t.to,
-        note: t.from ? `${t.from} → ${t.to} by ${t.actor}` : `created in state ${t.to}`,
+        note: t.from ? `${t.from} → ${t.to} by ${t.actor}${t.writer && t.writer !== t.actor ? ` (written by ${t.writer})` : ''}` : `created in state ${t.to}`,
         occurrence: `${t.occurrence}/${t.to}`,
       }),
     ]);

@@ -56,7 +56,7 @@ describe('chart ↔ repository drift', () => {
 
   it('renders the user roles of config/rbac/user-roles.yaml with their rules and aggregation labels', () => {
     const original = ofKind(repoManifests('config', 'rbac', 'user-roles.yaml'), 'ClusterRole');
-    assert.deepEqual(original.map((r) => r.metadata.name), ['approval-viewer', 'approval-requester', 'approval-decider', 'approval-admin']);
+    assert.deepEqual(original.map((r) => r.metadata.name), ['approval-viewer', 'approval-requester', 'approval-decider', 'approval-admin', 'approval-platform-controller', 'approval-delegate']);
     const manifests = render();
     for (const role of original) {
       const rendered = find(manifests, 'ClusterRole', role.metadata.name);
