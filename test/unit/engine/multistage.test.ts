@@ -31,6 +31,14 @@ describe('evaluate: MultiStage (seed 004)', () => {
     ]);
   });
 
+  it('counts a group-only stage from the groups each decision carries (captured at admission), without a map', () => {
+    const elaine = { ...approve('elaine'), groups: ['security-approvers'] };
+    const result = multiStage(SEED_004, [approve('lechuck'), elaine], {});
+    assert.deepEqual(result.stages.map((stage) => stage.state), ['Approved', 'Approved', 'Pending']);
+    const withoutGroups = multiStage(SEED_004, [approve('lechuck'), approve('elaine')], {});
+    assert.deepEqual(withoutGroups.ignored, [{ index: 1, reason: 'elaine is not an approver of stage "Security"' }]);
+  });
+
   it('grants once every stage is approved, and is Semigranted in between', () => {
     const decisions = [approve('lechuck'), approve('elaine'), approve('chef'), approve('cheese')];
     const result = multiStage(SEED_004, decisions);
