@@ -1,8 +1,9 @@
 // The field-ownership table as data: which rule a change falls under, including the `*` rows
 // that keep a field the table does not name fixed (requests) or the operator's (Approvals).
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { APPROVAL_FIELDS, REQUEST_FIELDS, changedFields, ruleFor } from '../../../src/authorization/field-ownership.ts';
+import { APPROVAL_FIELDS, OWNER_RULES, REQUEST_FIELDS, changedFields, ruleFor } from '../../../src/authorization/field-ownership.ts';
 
 const request = (spec: Record<string, unknown>, annotations?: Record<string, string>) => ({ metadata: { annotations }, spec });
 const base = { requester: { teamName: 'shop', reason: 'r', properties: { a: 1 } }, target: { name: 't' }, state: 'Pending', decisions: [] };
@@ -41,5 +42,23 @@ describe('field ownership', () => {
 
   it('throws for a table without a row or wildcard for the field (a table bug, not user input)', () => {
     assert.throws(() => ruleFor([{ field: 'spec.state', owner: 'decider' }], 'spec.other'), /no row for spec.other/);
+  });
+});
+
+describe('docs/security.md', () => {
+  const section = (text: string, heading: string) => {
+    const start = text.indexOf(`#### ${heading}\n`);
+    assert.ok(start >= 0, `no section ${heading}`);
+    const end = text.indexOf('\n#', start + 1);
+    return text.slice(start, end < 0 ? undefined : end);
+  };
+  const documentedRows = (text: string) => text.split('\n').filter((line) => line.startsWith('| `'));
+
+  it('prints exactly the rows of the field-ownership tables, in order, and what each owner may do', async () => {
+    const text = await readFile(new URL('../../../docs/security.md', import.meta.url), 'utf8');
+    for (const [heading, table] of [['ApprovalRequest', REQUEST_FIELDS], ['Approval', APPROVAL_FIELDS]] as const) {
+      assert.deepEqual(documentedRows(section(text, heading)), table.map((rule) => `| \`${rule.field}\` | ${rule.owner} |`));
+    }
+    for (const [owner, rule] of Object.entries(OWNER_RULES)) assert.ok(text.includes(`- **${owner}**: ${rule}\n`), `owner ${owner} is explained`);
   });
 });
