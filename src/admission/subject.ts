@@ -2,7 +2,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Approval, ApprovalRequest, DecisionEntry } from '../api/types.ts';
 import { REQUESTED_BY_ANNOTATION } from '../api/resources.ts';
-import { evaluateApproval, evaluateRequest, type EvaluationSettings, type SubjectEvaluation } from '../controller/subject-evaluation.ts';
+import { evaluateApproval, evaluateRequest, type EvaluationSettings, type SubjectEvaluation } from '../evaluation/subject-evaluation.ts';
 import type { AdmissionRequest } from './admission-review.ts';
 
 export type Subject = ApprovalRequest | Approval;

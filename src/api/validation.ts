@@ -5,8 +5,8 @@
 // length and item limits, defaults (applied to a copy before `required` is checked, as the server
 // defaults before it validates), unknown fields (reported like `kubectl apply`'s strict field
 // validation) and duplicate keys in `x-kubernetes-list-type: map|set` lists.
-// What only the API server does: the CEL rules in `x-kubernetes-validations` (cross-field and
-// transition rules such as "strategy MultiStage requires stages" or "a Granted request is final")
+// What only the API server does: the CEL rules in `x-kubernetes-validations` (cross-field rules
+// such as "strategy MultiStage requires stages")
 // are NOT evaluated here; ajv treats them as annotations.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';

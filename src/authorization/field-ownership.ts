@@ -1,7 +1,7 @@
 // Who may change which field, as one table. The admission webhook enforces it for every identity
-// but the operator's own, docs/security.md prints it, and the CRD's CEL rules repeat the "fixed"
-// rows so they hold even without the webhook. A field the table does not name falls under its
-// `*` row, so a field added to the schema later is fixed until someone decides otherwise.
+// but the operator's own (its refusals name the user and the rule, which CEL cannot), and
+// docs/security.md prints it. A field the table does not name falls under its `*` row, so a field
+// added to the schema later is fixed until someone decides otherwise.
 import { isDeepStrictEqual } from 'node:util';
 import { OPERATOR_ANNOTATION_PREFIX } from '../api/resources.ts';
 

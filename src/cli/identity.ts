@@ -1,6 +1,8 @@
 // Who the caller is, as the API server authenticates them (never from a flag): a
 // SelfSubjectReview returns the username and groups of the credentials (or the impersonation).
 import { REQUESTED_BY_ANNOTATION } from '../api/resources.ts';
+import { listedAsDecider } from '../authorization/decider-eligibility.ts';
+import { toStageSpecs } from '../evaluation/policy-resolver.ts';
 import { DEFAULT_TEAM_GROUP_PREFIX } from '../engine/index.ts';
 import { ApiError, type KubeClient } from '../runtime/kube-client.ts';
 import { stateOf, type Subject } from './format.ts';
@@ -38,11 +40,23 @@ function postReview(client: KubeClient, version: string): Promise<SelfSubjectRev
   });
 }
 
-/** `--mine`: the caller filed it (requested-by annotation) or is in the decider team's group. */
+/**
+ * `--mine`: the caller filed it (requested-by annotation), or the authorization model lists them
+ * as a decider: the decider team's group, or an approver the request's own stages name. (Policy
+ * deciders and RBAC `decide` need reads people may not have; the webhook still checks them.)
+ */
 export function isMine(subject: Subject, identity: Identity, prefix = DEFAULT_TEAM_GROUP_PREFIX): boolean {
   if (subject.metadata.annotations?.[REQUESTED_BY_ANNOTATION] === identity.username) return true;
-  const team = subject.spec.decider?.teamName;
-  return team !== undefined && team !== '' && identity.groups.includes(`${prefix}${team}`);
+  const stages = 'stages' in subject.spec ? (toStageSpecs(subject.spec.stages) ?? []) : [];
+  const scope = {
+    resource: 'approvalrequests' as const,
+    namespace: subject.metadata.namespace ?? '',
+    name: subject.metadata.name,
+    deciderTeam: subject.spec.decider?.teamName || undefined,
+    stages,
+    teamGroupPrefix: prefix,
+  };
+  return listedAsDecider(identity, scope) !== undefined;
 }
 
 /** `--pending`: still open. */

@@ -7,11 +7,8 @@ import type { Informer } from '../runtime/informer.ts';
 import { PatchType, isAlreadyExists, type KubeClient } from '../runtime/kube-client.ts';
 import { pointerSegment } from '../runtime/json-pointer.ts';
 import { collectionPath, objectPath, type OwnerReference } from '../runtime/resource.ts';
-import { formatBaseline } from './baseline.ts';
+import { formatBaseline } from '../evaluation/baseline.ts';
 import { isNewerGrant } from './grant-order.ts';
-
-// Moved to baseline.ts; still exported here for the modules that import them from the builder.
-export { formatBaseline, parseBaseline } from './baseline.ts';
 
 /** `lower(target.kind)--target.name`, e.g. `apisubscription--orders-read`. */
 export function approvalNameFor(request: ApprovalRequest): string {

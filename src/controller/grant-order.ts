@@ -3,7 +3,7 @@
 // sides are read from stored data only, so every replica and every resync gives the same answer.
 import type { Approval, ApprovalRequest, DecisionEntry } from '../api/types.ts';
 import { BASELINE_ANNOTATION } from '../api/resources.ts';
-import { parseBaseline } from './baseline.ts';
+import { parseBaseline } from '../evaluation/baseline.ts';
 
 /** A grant: when it was given (ms since the epoch; -Infinity when unknown) and by which request. */
 export interface Grant {

@@ -122,15 +122,21 @@ describe('acceptance scenarios (controller)', () => {
     await waitForApprovalState('apisubscription--platform-monitor--payments-read', 'Granted');
   });
 
-  it('scenario 7: a Granted Simple request cannot be set back to Pending', async () => {
+  // The admission webhook refuses this write (test/integration/admission); this suite runs without
+  // it, where the controller holds the line by writing the state the decisions give back.
+  it('scenario 7: a Granted Simple request set back to Pending is Granted again, with a StateCorrected event', async () => {
     await apply('scenario-07-final.yaml');
     await waitForState('orders-read-final', 'Pending');
     await vote('ar', 'orders-read-final', 'alice', 'Granted');
-    await waitForState('orders-read-final', 'Granted');
-    const result = await kubectl(['-n', ns, 'patch', 'ar', 'orders-read-final', '--type=merge', '-p', '{"spec":{"state":"Pending"}}']);
-    assert.notEqual(result.code, 0, 'the API server refuses the change');
-    assert.match(result.stderr, /final/i);
-    assert.equal((await getRequest('orders-read-final')).spec.state, 'Granted');
+    const granted = await waitForState('orders-read-final', 'Granted');
+    await kubectlOk(['-n', ns, 'patch', 'ar', 'orders-read-final', '--type=merge', '-p', '{"spec":{"state":"Pending"}}']);
+    await eventually('the state corrected', async () => {
+      const now = await getRequest('orders-read-final');
+      return now.metadata.generation! > granted.metadata.generation! && now.spec.state === 'Granted';
+    });
+    assert.deepEqual((await getRequest('orders-read-final')).spec.decisions, granted.spec.decisions, 'no decision added or lost');
+    const events = await client.get<{ items: Array<{ reason: string; regarding: { name: string } }> }>(collectionPath(core.event, ns));
+    assert.ok(events.items.some((e) => e.reason === 'StateCorrected' && e.regarding.name === 'orders-read-final'));
   });
 
   it('scenario 8: the decider suspends, resumes and denies an Approval; with a grantValidity it expires', async (t) => {

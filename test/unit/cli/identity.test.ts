@@ -18,6 +18,13 @@ describe('isMine', () => {
     assert.equal(isMine(filed, { username: 'alice', groups: ['grp-orders'] }, 'grp-'), true);
   });
 
+  it('is true for an approver the request\'s own stages name, by user or group', () => {
+    const staged = request('s', { spec: { strategy: 'MultiStage', stages: [{ name: 'line', evaluation: 'AllMustApprove', approvers: { users: ['lechuck'] } }, { name: 'sec', evaluation: 'FirstDecides', approvers: { groups: ['security-approvers'] } }] } });
+    assert.equal(isMine(staged, { username: 'lechuck', groups: [] }), true);
+    assert.equal(isMine(staged, { username: 'elaine', groups: ['security-approvers'] }), true);
+    assert.equal(isMine(staged, { username: 'mallory', groups: [] }), false);
+  });
+
   it('is false without a decider team', () => {
     assert.equal(isMine(request('b', { spec: { decider: {} } }), { username: 'alice', groups: ['team:'] }), false);
   });

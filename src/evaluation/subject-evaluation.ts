@@ -1,9 +1,9 @@
-// How an ApprovalRequest's or Approval's decisions are counted, in one place: the reconcilers and
-// the admission webhook must agree exactly (SPEC §5.2), so both call these functions.
+// How an ApprovalRequest's or Approval's decisions are counted, in one place below the webhook,
+// the reconcilers and the CLI: they must agree exactly, so all of them call these functions.
 import type { Approval, ApprovalPolicy, ApprovalRequest, DecisionEntry } from '../api/types.ts';
 import { BASELINE_ANNOTATION } from '../api/resources.ts';
 import { DEFAULT_TEAM_GROUP_PREFIX, evaluate, type Evaluation, type State, type Strategy } from '../engine/index.ts';
-import { parseBaseline } from './approval-builder.ts';
+import { parseBaseline } from './baseline.ts';
 import { resolvePolicy, type Resolution } from './policy-resolver.ts';
 
 export interface SubjectEvaluation {
