@@ -3,12 +3,11 @@
 // what it actually produces, drops a person's repeated vote, and sets spec.state from the votes —
 // all in the same write, inside the API server's optimistic-concurrency loop, so two simultaneous
 // approvals can never both see "quorum − 1". It never refuses: the validating webhook does.
-import type { DecisionEntry } from '../api/types.ts';
+import type { ApprovalPolicy, DecisionEntry } from '../api/types.ts';
 import { REQUESTED_BY_ANNOTATION } from '../api/resources.ts';
-import type { ApprovalPolicy } from '../api/types.ts';
 import type { UserInfo } from '../authorization/identity.ts';
 import { capturedGroups } from '../authorization/voter-groups.ts';
-import { SYSTEM_DECIDER } from '../engine/index.ts';
+import { SYSTEM_DECIDER, type StageSpec } from '../engine/index.ts';
 import { pointerSegment } from '../runtime/json-pointer.ts';
 import type { AdmissionRequest, JsonPatchOperation } from './admission-review.ts';
 import { evaluateSubject, isRepeatVote, readSubject, startsWith, type AdmissionSubject } from './subject.ts';
@@ -56,7 +55,10 @@ function votePatch(subject: AdmissionSubject, user: UserInfo, isOperator: boolea
   const appended = subject.newDecisions.slice(subject.oldDecisions.length);
   if (appended.length === 0) return [];
   // The operator's own System and Expire decisions are only stamped with it as their writer.
-  if (isOperator) return [{ op: 'replace', path: '/spec/decisions', value: [...subject.oldDecisions, ...appended.map((d) => ({ ...d, actor: d.actor ?? user.username }))] }];
+  if (isOperator) {
+    const stamped = appended.map((decision) => ({ ...decision, actor: decision.actor ?? user.username }));
+    return [{ op: 'replace', path: '/spec/decisions', value: [...subject.oldDecisions, ...stamped] }];
+  }
   const kept = completeDecisions(subject, subject.oldDecisions, appended, user, context);
   const state = evaluateSubject(subject, settingsOf(context), kept).evaluation.state;
   return [
@@ -91,7 +93,7 @@ function completeDecisions(subject: AdmissionSubject, earlier: DecisionEntry[], 
  * assertion for the person it names (its RBAC verb `delegate` is the authority for that); none
  * for System.
  */
-function groupsOf(name: string, decision: DecisionEntry, user: UserInfo, stages: Parameters<typeof capturedGroups>[1], prefix: string): string[] | undefined {
+function groupsOf(name: string, decision: DecisionEntry, user: UserInfo, stages: readonly StageSpec[], prefix: string): string[] | undefined {
   if (name === SYSTEM_DECIDER) return undefined;
   return capturedGroups(name === user.username ? user.groups : decision.groups, stages, prefix);
 }
