@@ -9,8 +9,8 @@ import type { UserInfo } from '../authorization/identity.ts';
 import { capturedGroups } from '../authorization/voter-groups.ts';
 import { SYSTEM_DECIDER, type StageSpec } from '../engine/index.ts';
 import { pointerSegment } from '../runtime/json-pointer.ts';
-import type { AdmissionRequest, JsonPatchOperation } from './admission-review.ts';
-import { evaluateSubject, isRepeatVote, readSubject, startsWith, type AdmissionSubject } from './subject.ts';
+import type { JsonPatchOperation } from './admission-review.ts';
+import { evaluateSubject, isRepeatVote, startsWith, type AdmissionSubject } from './subject.ts';
 import { apiTime } from '../runtime/time.ts';
 
 export interface MutationContext {
@@ -20,13 +20,11 @@ export interface MutationContext {
   now: () => Date;
 }
 
-export function mutateSubject(request: AdmissionRequest, context: MutationContext): JsonPatchOperation[] {
-  if (request.subResource) return [];
-  const subject = readSubject(request);
-  const isOperator = request.userInfo.username === context.operatorUsername;
-  if (request.operation === 'CREATE') return creationPatch(subject, request.userInfo, isOperator, context);
-  if (request.operation !== 'UPDATE') return [];
-  return votePatch(subject, request.userInfo, isOperator, context);
+/** The patch that completes this write (the subject passed screening: schema-valid, within bounds). */
+export function mutateSubject(subject: AdmissionSubject, user: UserInfo, context: MutationContext): JsonPatchOperation[] {
+  const isOperator = user.username === context.operatorUsername;
+  if (subject.operation === 'CREATE') return creationPatch(subject, user, isOperator, context);
+  return votePatch(subject, user, isOperator, context);
 }
 
 function creationPatch(subject: AdmissionSubject, user: UserInfo, isOperator: boolean, context: MutationContext): JsonPatchOperation[] {

@@ -12,8 +12,7 @@ import { userLabel, type UserInfo } from '../authorization/identity.ts';
 import { mayFileFor } from '../authorization/team-authority.ts';
 import { AUTOAPPROVE, DELEGATE } from '../authorization/verbs.ts';
 import { SYSTEM_DECIDER, grantsWithoutVotes } from '../engine/index.ts';
-import type { AdmissionRequest } from './admission-review.ts';
-import { evaluateSubject, readSubject, startsWith, type AdmissionSubject } from './subject.ts';
+import { evaluateSubject, startsWith, type AdmissionSubject } from './subject.ts';
 
 export interface ValidationContext {
   operatorUsername: string;
@@ -24,15 +23,28 @@ export interface ValidationContext {
 
 type Refusal = string | undefined;
 
-/** Resolves with the refusal message, or undefined when the change is allowed. */
-export async function validateSubject(request: AdmissionRequest, context: ValidationContext): Promise<Refusal> {
-  if (request.subResource) return undefined;
-  const user = request.userInfo;
+/**
+ * Resolves with the refusal message, or undefined when the change is allowed (the subject passed
+ * screening: schema-valid, within bounds).
+ */
+export async function validateSubject(subject: AdmissionSubject, user: UserInfo, context: ValidationContext): Promise<Refusal> {
   if (user.username === context.operatorUsername) return undefined;
-  const subject = readSubject(request);
-  if (request.operation === 'CREATE') return validateCreate(subject, user, context);
-  if (request.operation === 'UPDATE') return validateUpdate(subject, user, context);
-  return undefined;
+  const incomplete = notCompleted(subject, user);
+  if (incomplete) return incomplete;
+  if (subject.operation === 'CREATE') return validateCreate(subject, user, context);
+  return validateUpdate(subject, user, context);
+}
+
+/**
+ * The mutating webhook stamps the creator and each new decision's writer. Should it ever have
+ * passed a write through (its schema check disagreeing with the API server's), the write is
+ * refused here rather than judged without them.
+ */
+function notCompleted(subject: AdmissionSubject, user: UserInfo): Refusal {
+  const refusal = `${userLabel(user)} cannot write ${subject.label}: the mutating admission webhook did not complete it (rule: identity)`;
+  if (subject.operation === 'CREATE' && subject.object.metadata.annotations?.[REQUESTED_BY_ANNOTATION] !== user.username) return refusal;
+  const appended = subject.newDecisions.slice(startsWith(subject.newDecisions, subject.oldDecisions) ? subject.oldDecisions.length : subject.newDecisions.length);
+  return appended.every((decision) => decision.actor === user.username) ? undefined : refusal;
 }
 
 const settingsOf = (context: ValidationContext) => ({ policies: context.policies(), teamGroupPrefix: context.teamGroupPrefix });

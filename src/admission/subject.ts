@@ -8,6 +8,7 @@ import type { AdmissionRequest } from './admission-review.ts';
 export type Subject = ApprovalRequest | Approval;
 
 export interface AdmissionSubject {
+  operation: 'CREATE' | 'UPDATE';
   kind: 'ApprovalRequest' | 'Approval';
   resource: 'approvalrequests' | 'approvals';
   object: Subject;
@@ -23,6 +24,7 @@ export function readSubject(request: AdmissionRequest): AdmissionSubject {
   const old = request.oldObject as Subject | undefined;
   const kind = request.kind.kind === 'Approval' ? 'Approval' : 'ApprovalRequest';
   return {
+    operation: request.operation === 'CREATE' ? 'CREATE' : 'UPDATE',
     kind,
     resource: kind === 'Approval' ? 'approvals' : 'approvalrequests',
     object,

@@ -64,7 +64,7 @@ export interface Requester {
   reason: string;
   /** ApplicationRef is a reference to the requesting application */
   applicationRef?: ApplicationRef;
-  /** Free-form properties of the request, shown to deciders and available to notification templates. */
+  /** Free-form properties of the request, shown to deciders and available to notification templates (at most 64 top-level keys; the admission webhook also bounds their serialized size). */
   properties?: Record<string, unknown>;
 }
 

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Approval, ApprovalPolicy, DecisionEntry, ObjectRef } from '../api/types.ts';
 import { BASELINE_ANNOTATION, approvalResource } from '../api/resources.ts';
-import { parseDuration, type Evaluation, type State } from '../engine/index.ts';
+import { durationOrUndefined, type Evaluation, type State } from '../engine/index.ts';
 import { dueReminders, mergeRefs } from '../notify/creation/index.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
@@ -159,7 +159,8 @@ export class ApprovalReconciler {
       previous = decision.resultingState;
     }
     if (Number.isNaN(grantedAt)) return undefined;
-    return new Date(grantedAt + parseDuration(validity));
+    const validityMs = durationOrUndefined(validity);
+    return validityMs === undefined ? undefined : new Date(grantedAt + validityMs);
   }
 
   private reportTransition(approval: Approval, from: State | undefined, evaluation: Evaluation, strategy: string, occurrence: number): Promise<ObjectRef[]> {

@@ -3,7 +3,7 @@
 // stored one disagrees; the Approval on grant; the status; and one report per state change.
 import type { Approval, ApprovalPolicy, ApprovalRequest, ObjectRef } from '../api/types.ts';
 import { REQUESTED_BY_ANNOTATION, approvalRequestResource } from '../api/resources.ts';
-import { parseDuration, type Evaluation, type State } from '../engine/index.ts';
+import { durationOrUndefined, type Evaluation, type State } from '../engine/index.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { KubeClient } from '../runtime/kube-client.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
@@ -104,7 +104,8 @@ export class ApprovalRequestReconciler {
     const timeout = request.spec.timeout ?? resolution.policy?.spec.timeout;
     const created = Date.parse(request.metadata.creationTimestamp ?? '');
     if (!timeout || Number.isNaN(created)) return undefined;
-    return new Date(created + parseDuration(timeout));
+    const timeoutMs = durationOrUndefined(timeout);
+    return timeoutMs === undefined ? undefined : new Date(created + timeoutMs);
   }
 
   private systemDecisionFor(request: ApprovalRequest, evaluation: Evaluation, resolution: Resolution, expiresAt: Date | undefined, now: Date) {

@@ -10,6 +10,9 @@ const MILLISECONDS_PER_UNIT: Record<string, number> = {
   h: 3_600_000,
 };
 
+/** The longest duration accepted anywhere (timeouts, grant validity, reminders): 87600h, 10 years. */
+export const MAX_DURATION_MS = 87_600 * 3_600_000;
+
 function invalid(text: string, why: string): Error {
   return new Error(`invalid duration ${JSON.stringify(text)}: ${why} (use e.g. "72h", "1h30m", "500ms"; units h, m, s, ms, us, ns)`);
 }
@@ -33,7 +36,21 @@ export function parseDuration(text: string): number {
     if (factor === undefined) throw invalid(text, `unknown unit ${JSON.stringify(unit)}`);
     total += Number(number) * factor;
   }
-  if (!Number.isFinite(total)) throw invalid(text, 'it is too large');
+  if (!Number.isFinite(total) || total > MAX_DURATION_MS) throw invalid(text, 'it is longer than 87600h (10 years)');
   // Rounded to whole nanoseconds so that "1.1h" does not carry binary-fraction noise.
   return Math.round(total * 1e6) / 1e6;
+}
+
+/**
+ * Milliseconds in `text`, or undefined when there is no text or it is not a valid duration. For
+ * stored objects written before the schema bounded durations: their invalid value is ignored
+ * rather than retried forever.
+ */
+export function durationOrUndefined(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseDuration(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -19,7 +19,7 @@ export { availableTransitions, findRule, isPersonal, transitionTable } from './t
 export { evaluate } from './evaluate.ts';
 export { CONDITION_TYPES, conditionsFor, type Condition } from './conditions.ts';
 export { effectiveStrategy, policyMatches, selectPolicy, type EffectiveStrategy, type PolicyLike, type RequestFacts } from './policy.ts';
-export { parseDuration } from './duration.ts';
+export { MAX_DURATION_MS, durationOrUndefined, parseDuration } from './duration.ts';
 export {
   DEFAULT_TEAM_GROUP_PREFIX,
   approverGroups,

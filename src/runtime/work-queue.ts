@@ -3,6 +3,9 @@
 // can be added after a delay (timers, `requeueAfter`) or after its rate-limited backoff (failures).
 import { RateLimiter, type RateLimiterOptions } from './rate-limiter.ts';
 
+/** The longest delay setTimeout keeps (2^31 − 1 ms, about 24.8 days); longer ones fire after 1 ms. */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();
@@ -32,9 +35,14 @@ export class WorkQueue {
     this.push(key);
   }
 
-  /** Adds `key` after `delayMs`; an earlier pending delay for the same key wins. */
-  addAfter(key: string, delayMs: number): void {
+  /**
+   * Adds `key` after `delayMs`; an earlier pending delay for the same key wins. Delays beyond what
+   * a Node timer holds fire at that limit instead: reconciles are level-triggered, so the early
+   * reconcile finds nothing to do yet and asks again for the rest.
+   */
+  addAfter(key: string, requestedDelayMs: number): void {
     if (this.shuttingDown) return;
+    const delayMs = Number.isFinite(requestedDelayMs) ? Math.min(requestedDelayMs, MAX_TIMER_DELAY_MS) : MAX_TIMER_DELAY_MS;
     if (delayMs <= 0) return this.add(key);
     const at = Date.now() + delayMs;
     const pending = this.delayed.get(key);

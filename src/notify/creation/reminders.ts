@@ -3,7 +3,7 @@
 // before expiry), `720h@1` (552 h before), `720h@2` (384 h), … while they are before expiry. Each
 // threshold is sent once per grant; the keys already sent are kept in the Approval's
 // status.remindersSent.
-import { parseDuration } from '../../engine/index.ts';
+import { durationOrUndefined } from '../../engine/index.ts';
 
 export interface ReminderRule {
   before: string;
@@ -19,15 +19,6 @@ export interface ReminderThreshold {
 export const MAX_REPEATS = 1000;
 
 const DAY_MS = 86_400_000;
-
-function durationOrUndefined(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return parseDuration(text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Every threshold of the rules before `expiresAt`, earliest first; a key given by two rules counts once. */
 export function reminderThresholds(rules: readonly ReminderRule[], expiresAt: Date): ReminderThreshold[] {
