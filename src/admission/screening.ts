@@ -15,10 +15,28 @@ export type Screening =
 
 export function screen(request: AdmissionRequest, operatorUsername: string): Screening {
   if (request.subResource || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return { outcome: 'not-ours' };
-  const checked = validateManifest(request.object);
+  const checked = validateManifest(withVoterNames(request.object, request.userInfo.username));
   if (!checked.valid) return { outcome: 'schema-invalid', errors: checked.errors };
   const subject = readSubject(request);
   if (request.userInfo.username === operatorUsername) return { outcome: 'evaluate', subject };
   const refusal = oversize(subject, request.userInfo);
   return refusal ? { outcome: 'oversize', refusal } : { outcome: 'evaluate', subject };
+}
+
+/**
+ * The object as the schema will see it after the mutating webhook: a decision without a name is
+ * the writer's own vote, and that is the one field the schema requires that the webhook fills in.
+ */
+function withVoterNames(object: unknown, username: string): unknown {
+  const decisions = (object as { spec?: { decisions?: unknown } } | undefined)?.spec?.decisions;
+  if (!Array.isArray(decisions) || !decisions.some(isUnnamed)) return object;
+  const named = decisions.map((decision: unknown) => (isUnnamed(decision) ? { ...(decision as object), name: username } : decision));
+  const { spec } = object as { spec: Record<string, unknown> };
+  return { ...(object as object), spec: { ...spec, decisions: named } };
+}
+
+function isUnnamed(decision: unknown): boolean {
+  if (decision === null || typeof decision !== 'object' || Array.isArray(decision)) return false;
+  const name = (decision as { name?: unknown }).name;
+  return name === undefined || name === '';
 }

@@ -1,7 +1,7 @@
 // Go/Kubernetes-style durations.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseDuration } from '../../../src/engine/index.ts';
+import { MAX_DURATION_MS, durationOrUndefined, parseDuration } from '../../../src/engine/index.ts';
 
 describe('parseDuration', () => {
   const valid: Array<[string, number]> = [
@@ -35,6 +35,9 @@ describe('parseDuration', () => {
     ['-5m', /negative durations are not allowed/],
     ['1.2.3s', /missing unit after 1.2/],
     ['abc', /unexpected "abc"/],
+    ['87601h', /longer than 87600h \(10 years\)/],
+    ['99999999h', /longer than 87600h \(10 years\)/],
+    [`${'9'.repeat(63)}h`, /longer than 87600h \(10 years\)/],
   ];
   for (const [text, message] of invalid) {
     it(`refuses ${JSON.stringify(text)} with a clear message`, () => {
@@ -45,4 +48,11 @@ describe('parseDuration', () => {
       });
     });
   }
+
+  it('accepts exactly ten years, and reads an invalid stored value as no duration', () => {
+    assert.equal(parseDuration('87600h'), MAX_DURATION_MS);
+    assert.equal(durationOrUndefined('99999999h'), undefined);
+    assert.equal(durationOrUndefined(undefined), undefined);
+    assert.equal(durationOrUndefined('1s'), 1000);
+  });
 });

@@ -6,6 +6,23 @@ import { WorkQueue } from '../../../src/runtime/work-queue.ts';
 
 
 describe('WorkQueue', () => {
+  it('holds a delay beyond what a Node timer keeps (720h) instead of firing it at once', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const queue = new WorkQueue();
+    try {
+      queue.addAfter('ns/month', 720 * 3_600_000);
+      queue.addAfter('ns/forever', Number.POSITIVE_INFINITY);
+      await sleep(50);
+      assert.equal(queue.length, 0, 'nothing is due yet');
+      assert.deepEqual(warnings.filter((w) => w.name === 'TimeoutOverflowWarning'), []);
+    } finally {
+      queue.shutDown();
+      process.off('warning', onWarning);
+    }
+  });
+
   it('hands out a key added several times only once (de-duplication)', async () => {
     const queue = new WorkQueue();
     queue.add('ns/a');
