@@ -40,7 +40,7 @@ describe('config/crd', () => {
       assert.equal(crd.spec.names.plural, resource.plural);
       assert.equal(crd.spec.names.kind, resource.kind);
       assert.equal(crd.spec.scope, resource.namespaced ? 'Namespaced' : 'Cluster');
-      assert.deepEqual(crd.spec.names.categories, ['approvals']);
+      assert.deepEqual(crd.spec.names.categories, ['approval-operator']);
       assert.equal(crd.spec.versions.length, 1);
       const [v1] = crd.spec.versions;
       assert.deepEqual({ name: v1?.name, served: v1?.served, storage: v1?.storage }, { name: resource.version, served: true, storage: true });

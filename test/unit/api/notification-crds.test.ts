@@ -66,7 +66,7 @@ describe('notification CRDs', () => {
       assert.equal(crd.spec.scope, 'Namespaced');
       assert.equal(resource.namespaced, true);
       assert.deepEqual(crd.spec.names.shortNames, [short]);
-      assert.deepEqual(crd.spec.names.categories, ['notifications']);
+      assert.deepEqual(crd.spec.names.categories, ['approval-operator']);
       const [v1] = crd.spec.versions;
       assert.deepEqual({ name: v1?.name, served: v1?.served, storage: v1?.storage }, { name: 'v1', served: true, storage: true });
       assert.deepEqual(v1?.subresources, { status: {} });
