@@ -24,6 +24,10 @@ if [ -z "${APPROVAL_SMTP_URL:-}" ]; then
   export APPROVAL_SMTP_URL=smtp://127.0.0.1:2525 APPROVAL_MAIL_FROM="${APPROVAL_MAIL_FROM:-approvals@localhost}"
 fi
 node "$ROOT/hack/webhook-local.ts" "$WEBHOOK_PORT" "$ROOT/.local/webhook"
+# Callbacks and webhooks of local tries go to receivers on this machine: allow loopback and plain
+# http explicitly (the operator refuses both by default). The API server stays refused.
+export APPROVAL_ALLOW_OUTBOUND="${APPROVAL_ALLOW_OUTBOUND-127.0.0.1,::1}"
+export APPROVAL_ALLOW_INSECURE_HTTP="${APPROVAL_ALLOW_INSECURE_HTTP-true}"
 
 cat <<TXT
 

@@ -28,7 +28,13 @@ async function main(): Promise<void> {
     leaderElection: config.leaderElect ? { namespace: config.leaderElectionNamespace } : undefined,
     delivery:
       config.notifications === 'deliver'
-        ? { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, allowedRecipientDomains: config.allowedRecipientDomains, operatorNamespace: config.leaderElectionNamespace }
+        ? {
+            smtpUrl: config.smtpUrl,
+            mailFrom: config.mailFrom,
+            allowedRecipientDomains: config.allowedRecipientDomains,
+            operatorNamespace: config.leaderElectionNamespace,
+            outbound: { allow: config.allowOutbound, deny: config.denyOutbound, allowInsecureHttp: config.allowInsecureHttp },
+          }
         : undefined,
     webhook: config.webhookPort !== 0 && config.webhookCertDir ? { port: config.webhookPort, certDir: config.webhookCertDir } : undefined,
     teamGroupPrefix: config.teamGroupPrefix,

@@ -9,6 +9,7 @@ import type { DeliveryControllerOptions } from '../../src/notify/delivery/delive
 import type { Manager } from '../../src/runtime/manager.ts';
 import { createOperator } from '../../src/operator.ts';
 import { adminClient, kubeconfigPath, testLogger } from './cluster.ts';
+import { LOCAL_RECEIVER_OUTBOUND } from './http-receiver.ts';
 
 export interface RunningOperator {
   manager: Manager;
@@ -24,7 +25,12 @@ export interface OperatorTestOptions {
   webhook?: boolean;
   /** Run as this user (impersonated), e.g. the chart's ServiceAccount, instead of the admin. */
   as?: { user: string; groups?: string[] };
-  /** Deliver Notifications (e.g. to a test SMTP server); without it they are only created. */
+  /**
+   * Deliver Notifications (e.g. to a test SMTP server); without it they are only created. Without
+   * `delivery.outbound` the operator may reach 127.0.0.1 over http (LOCAL_RECEIVER_OUTBOUND, the
+   * test receivers' address, allowed explicitly) and nothing else internal; tests of the policy
+   * pass their own.
+   */
   delivery?: Omit<DeliveryControllerOptions, 'client' | 'log' | 'now'>;
 }
 
@@ -43,7 +49,8 @@ export async function startOperator(options: OperatorTestOptions = {}): Promise<
     webhook = { port: await freePort(), certDir: mkdtempSync(join(tmpdir(), 'approval-webhook-')) };
     registerLocalWebhooks(kubeconfigPath(), webhook.port, webhook.certDir);
   }
-  const manager = createOperator({ client, log: testLogger(), namespace: options.namespace, identity: 'test-operator', webhook, delivery: options.delivery });
+  const delivery = options.delivery ? { outbound: LOCAL_RECEIVER_OUTBOUND, ...options.delivery } : undefined;
+  const manager = createOperator({ client, log: testLogger(), namespace: options.namespace, identity: 'test-operator', webhook, delivery });
   await manager.start();
   const unregisterWebhooks = () => {
     if (webhook) unregisterLocalWebhooks(kubeconfigPath());

@@ -1,7 +1,7 @@
 // Chat webhooks (SPEC §9.3): Microsoft Teams (an Adaptive Card in a message, what Teams workflow
 // webhooks take), Slack incoming webhooks ({text, blocks}) or a generic JSON body. Every POST
 // carries `Idempotency-Key: <uid>/<channel>`, the same for every attempt.
-import { DEFAULT_HTTP_TIMEOUT_MS, postJson } from './http.ts';
+import { DEFAULT_HTTP_TIMEOUT_MS, postJson, type OutboundHttp } from './http.ts';
 import type { ChatFormat } from './types.ts';
 
 export interface ChatContent {
@@ -15,6 +15,8 @@ export interface ChatContent {
 export interface SendOptions {
   idempotencyKey: string;
   timeoutMs?: number;
+  /** The outbound policy's client (default: the strict policy). */
+  outbound?: OutboundHttp;
 }
 
 const str = (value: unknown) => (typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value));
@@ -108,5 +110,6 @@ export async function sendChat(webhookUrl: string, format: ChatFormat, content: 
   await postJson(webhookUrl, JSON.stringify(chatPayload(format, content)), {
     headers: { 'Idempotency-Key': options.idempotencyKey },
     timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+    outbound: options.outbound,
   });
 }

@@ -4,6 +4,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { Approval, ApprovalRequest, Notification, NotificationChannel } from '../../../../src/api/types.ts';
 import { PURPOSE_LABEL, SENDER_TYPE_LABEL } from '../../../../src/api/resources.ts';
+import { ACCEPT_FROM_NAMESPACES_ANNOTATION } from '../../../../src/notify/channel-access.ts';
 import { NotificationCreator, mergeRefs } from '../../../../src/notify/creation/notification-creator.ts';
 import { ApiError, type KubeClient } from '../../../../src/runtime/kube-client.ts';
 
@@ -67,8 +68,9 @@ const newRequest = (): ApprovalRequest => ({
   },
 });
 
+// Channels of the decider's namespace serve the requests of team-a (channel-access.ts).
 const mailChannel = (name: string, namespace: string, ignore?: string[]): NotificationChannel => ({
-  metadata: { name, namespace },
+  metadata: { name, namespace, annotations: { [ACCEPT_FROM_NAMESPACES_ANNOTATION]: 'team-a' } },
   spec: { email: { recipients: ['x@example.com'] }, ...(ignore ? { ignore } : {}) },
 });
 
