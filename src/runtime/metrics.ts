@@ -47,7 +47,7 @@ export class RuntimeMetrics {
     });
     this.leader = new Gauge({
       name: 'approval_operator_leader',
-      help: '1 while this replica holds the leader lease.',
+      help: '1 while this replica runs the controllers: it holds the leader lease, or runs without leader election.',
       registers: [registry],
     });
   }
