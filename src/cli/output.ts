@@ -1,6 +1,7 @@
 // `-o json|yaml|name`: objects printed as kubectl prints them. Keys are sorted (Go's encoders sort
-// map keys), JSON is indented by four spaces, YAML does not indent sequences under their key, and
-// a list is a `v1 List`, so the output diffs cleanly against `kubectl get -o …`.
+// map keys), JSON is indented by four spaces, YAML does not indent sequences under their key,
+// managedFields are left out, and a list is a `v1 List`, so the output diffs cleanly against
+// `kubectl get -o …`.
 import { stringify as toYaml } from 'yaml';
 import { API_GROUP, API_VERSION } from '../api/resources.ts';
 import type { Kind, OutputFormat } from './args.ts';
@@ -19,8 +20,14 @@ export function serialize(value: unknown, format: 'json' | 'yaml'): string {
   return format === 'json' ? `${JSON.stringify(sorted, null, 4)}\n` : toYaml(sorted, { indentSeq: false, lineWidth: 0 });
 }
 
-/** List items may come without apiVersion and kind; printed objects always carry them. */
-export const withType = (kind: Kind, subject: Subject): Subject => ({ apiVersion: API_VERSION, kind, ...subject });
+/**
+ * As printed: with apiVersion and kind (list items may come without), and without
+ * metadata.managedFields, which kubectl hides too unless asked (--show-managed-fields).
+ */
+export function printable(kind: Kind, subject: Subject): Subject {
+  const { managedFields: _hidden, ...metadata } = subject.metadata;
+  return { apiVersion: API_VERSION, kind, ...subject, metadata } as Subject;
+}
 
 /** `kubectl get -o name`: `approvalrequest.approval.cp.ei.telekom.de/NAME`. */
 export const objectName = (kind: Kind, subject: Subject) => `${kind.toLowerCase()}.${API_GROUP}/${subject.metadata.name}`;
@@ -28,12 +35,12 @@ export const objectName = (kind: Kind, subject: Subject) => `${kind.toLowerCase(
 /** One object in a machine format. */
 export function formatObject(kind: Kind, subject: Subject, format: OutputFormat): string {
   if (format === 'name') return `${objectName(kind, subject)}\n`;
-  return serialize(withType(kind, subject), format === 'yaml' ? 'yaml' : 'json');
+  return serialize(printable(kind, subject), format === 'yaml' ? 'yaml' : 'json');
 }
 
 /** Several objects in a machine format: names one per line, else a `v1 List`. */
 export function formatObjects(kind: Kind, subjects: readonly Subject[], format: OutputFormat): string {
   if (format === 'name') return subjects.map((subject) => `${objectName(kind, subject)}\n`).join('');
-  const list = { apiVersion: 'v1', kind: 'List', items: subjects.map((subject) => withType(kind, subject)), metadata: { resourceVersion: '' } };
+  const list = { apiVersion: 'v1', kind: 'List', items: subjects.map((subject) => printable(kind, subject)), metadata: { resourceVersion: '' } };
   return serialize(list, format === 'yaml' ? 'yaml' : 'json');
 }

@@ -19,7 +19,7 @@ type DryRun = { accepted: true; state: string; requestedBy?: string } | { accept
 /** Returns the exit code: 1 when the server's dry run refused a request. */
 export async function runPreview(connection: Connection, invocation: Extract<Invocation, { command: 'preview' }>, output: Output): Promise<number> {
   const manifest = readManifest(invocation.file);
-  const cluster = await clusterPolicies(connection.client);
+  const cluster = await clusterPolicies(connection.client, invocation.dryRun === true);
   const results: Array<Preview & { serverDryRun?: DryRun }> = [];
   for (const request of manifest.requests) {
     const namespace = namespaceOf(request, connection.namespace, invocation.connection.namespace);
@@ -44,7 +44,7 @@ function namespaceOf(request: ApprovalRequest, fallback: string, flag: string | 
   return own || fallback;
 }
 
-async function clusterPolicies(client: ApiClient): Promise<PolicySource['cluster']> {
+async function clusterPolicies(client: ApiClient, dryRun: boolean): Promise<PolicySource['cluster']> {
   try {
     const list = await client.get<ObjectList<ApprovalPolicy>>(collectionPath(approvalPolicyResource));
     return { readable: true, policies: list.items };
@@ -56,8 +56,8 @@ async function clusterPolicies(client: ApiClient): Promise<PolicySource['cluster
         readable: false,
         reason:
           `you may not list approvalpolicies (${err.reason || 'Forbidden'}), so a policy in the cluster may govern this ` +
-          'request instead of what is shown; ask for read access to approvalpolicies, or add --dry-run=server to let ' +
-          'the API server and the admission webhooks check it',
+          'request instead of what is shown; ask for read access to approvalpolicies' +
+          (dryRun ? '' : ', or add --dry-run=server to let the API server and the admission webhooks check it'),
       };
     }
     throw err;

@@ -43,6 +43,13 @@ describe('formatObjects', () => {
 });
 
 describe('formatObject', () => {
+  it('leaves out managedFields, as kubectl does', () => {
+    const subject = request('orders-read', { metadata: { managedFields: [{ manager: 'kubectl' }] } });
+    const printed = JSON.parse(formatObject('ApprovalRequest', subject, 'json')) as typeof subject;
+    assert.equal('managedFields' in printed.metadata, false);
+    assert.equal(printed.metadata.name, 'orders-read');
+  });
+
   it('prints one object as it is', () => {
     const subject = request('orders-read');
     assert.deepEqual(JSON.parse(formatObject('ApprovalRequest', subject, 'json')), subject);
