@@ -6,7 +6,15 @@
 // client with its client-node fallback, imported then.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kubeconfigCredentials, kubeconfigEndpoint, kubeconfigFiles, mergeKubeconfigs, type Kubeconfig } from '../runtime/credentials.ts';
+import {
+  SERVICE_ACCOUNT_DIR,
+  inClusterEndpoint,
+  kubeconfigCredentials,
+  kubeconfigEndpoint,
+  kubeconfigFiles,
+  mergeKubeconfigs,
+  type Kubeconfig,
+} from '../runtime/credentials.ts';
 import type { ConnectionOptions } from './args.ts';
 import { HttpClient, type ApiClient } from './http-client.ts';
 
@@ -15,8 +23,6 @@ export interface Connection {
   /** The namespace of the command: --namespace, else the context's, else `default`. */
   namespace: string;
 }
-
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export async function connect(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
   const { client, namespace } = await open(options, env);
@@ -30,7 +36,7 @@ export async function connect(options: ConnectionOptions, env: NodeJS.ProcessEnv
 async function open(options: ConnectionOptions, env: NodeJS.ProcessEnv): Promise<{ client: ApiClient; namespace: string }> {
   const files = kubeconfigFiles(options.kubeconfig, env);
   if (files.length === 0) {
-    if (env.KUBERNETES_SERVICE_HOST && !options.context) return { client: inClusterClient(env), namespace: serviceAccountNamespace() };
+    if (env.KUBERNETES_SERVICE_HOST && !options.context) return { client: new HttpClient(inClusterEndpoint(env)), namespace: serviceAccountNamespace() };
     throw new Error(`no kubeconfig found (--kubeconfig, $KUBECONFIG, ${join('~', '.kube', 'config')})`);
   }
   const loaded = loadKubeconfig(files, options.kubeconfig);
@@ -43,14 +49,6 @@ async function open(options: ConnectionOptions, env: NodeJS.ProcessEnv): Promise
   const endpoint = kubeconfigEndpoint(config);
   if (endpoint.kind === 'own') return { client: new HttpClient(endpoint), namespace };
   return { client: await libraryClient(config, files, endpoint.unknownFields), namespace };
-}
-
-function inClusterClient(env: NodeJS.ProcessEnv): ApiClient {
-  const host = env.KUBERNETES_SERVICE_HOST ?? '';
-  const server = `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`;
-  const ca = readFileSync(join(SERVICE_ACCOUNT_DIR, 'ca.crt'));
-  const headers = () => ({ authorization: `Bearer ${readFileSync(join(SERVICE_ACCOUNT_DIR, 'token'), 'utf8').trim()}` });
-  return new HttpClient({ server, tls: { ca, rejectUnauthorized: true }, headers });
 }
 
 function serviceAccountNamespace(): string {

@@ -28,7 +28,7 @@ export interface Credentials {
   authenticate(): Promise<ClusterAuth>;
 }
 
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 // What this file understands; a kubeconfig entry with any other field (exec, auth-provider, as,
 // proxy-url, …) is handed to client-node rather than half-understood.
@@ -52,7 +52,7 @@ interface KubeconfigCluster {
   [other: string]: unknown;
 }
 
-export interface KubeconfigUser {
+interface KubeconfigUser {
   'client-certificate'?: string;
   'client-certificate-data'?: string;
   'client-key'?: string;
@@ -131,7 +131,7 @@ export function kubeconfigCredentials(config: Kubeconfig, files: string[] = []):
  */
 export type Endpoint =
   | { kind: 'own'; server: string; contextName: string; tls: TlsSettings; headers(): Record<string, string> }
-  | { kind: 'library'; server: string; contextName: string; user: KubeconfigUser; unknownFields: string[] };
+  | { kind: 'library'; server: string; contextName: string; unknownFields: string[] };
 
 export function kubeconfigEndpoint(config: Kubeconfig): Endpoint {
   const contextName = config['current-context'];
@@ -148,7 +148,7 @@ export function kubeconfigEndpoint(config: Kubeconfig): Endpoint {
     ...Object.keys(user).filter((field) => !OWN_USER_FIELDS.has(field)),
     ...Object.keys(cluster).filter((field) => !OWN_CLUSTER_FIELDS.has(field)),
   ];
-  if (unknownFields.length > 0) return { kind: 'library', server, contextName, user, unknownFields };
+  if (unknownFields.length > 0) return { kind: 'library', server, contextName, unknownFields };
 
   const read = (file: string | undefined, from: string | undefined) => (file ? readFileSync(isAbsolute(file) || !from ? file : join(from, file)) : undefined);
   const decoded = (data: string | undefined) => (data ? Buffer.from(data, 'base64') : undefined);
@@ -162,17 +162,21 @@ export function kubeconfigEndpoint(config: Kubeconfig): Endpoint {
 
 /** The pod's service account: token (re-read at every refresh), CA and namespace from the mounted secret. */
 export function inClusterCredentials(env: NodeJS.ProcessEnv = process.env, dir = SERVICE_ACCOUNT_DIR): Credentials {
+  const endpoint = inClusterEndpoint(env, dir);
+  return {
+    server: endpoint.server,
+    authenticate: async () => ({ headers: endpoint.headers(), dispatcher: await tlsDispatcher(endpoint.server, endpoint.tls) }),
+  };
+}
+
+/** The in-cluster service account as an Endpoint (see kubeconfigEndpoint). */
+export function inClusterEndpoint(env: NodeJS.ProcessEnv = process.env, dir = SERVICE_ACCOUNT_DIR): Extract<Endpoint, { kind: 'own' }> {
   const host = env.KUBERNETES_SERVICE_HOST ?? '';
   const port = env.KUBERNETES_SERVICE_PORT ?? '443';
   const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const ca = readFileSync(join(dir, 'ca.crt'));
-  return {
-    server,
-    authenticate: async () => ({
-      headers: { authorization: `Bearer ${readFileSync(join(dir, 'token'), 'utf8').trim()}` },
-      dispatcher: await tlsDispatcher(server, { ca, rejectUnauthorized: true }),
-    }),
-  };
+  const headers = () => ({ authorization: `Bearer ${readFileSync(join(dir, 'token'), 'utf8').trim()}` });
+  return { kind: 'own', server, contextName: '', tls: { ca, rejectUnauthorized: true }, headers };
 }
 
 function authorizationHeader(user: KubeconfigUser, tokenFile: string | undefined): Record<string, string> {
