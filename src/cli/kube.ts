@@ -58,16 +58,15 @@ function serviceAccountNamespace(): string {
 
 /** Exec plugins, auth providers, proxies: the operator's client, which hands them to client-node. */
 async function libraryClient(config: Kubeconfig, files: string[], fields: string[]): Promise<ApiClient> {
-  let KubeClient;
-  try {
-    ({ KubeClient } = await import('../runtime/kube-client.ts'));
-  } catch (err) {
+  // Checked before importing: on Node 20 a failing import of undici also ends the process.
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  if (major < 22 || (major === 22 && minor < 19)) {
     throw new Error(
-      `the kubeconfig's ${fields.join(', ')} needs @kubernetes/client-node, which does not load on Node ${process.versions.node} ` +
-        '(it needs Node 22.19 or newer); use a kubeconfig with a client certificate or a token, or a newer Node',
-      { cause: err },
+      `the kubeconfig's ${fields.join(', ')} needs @kubernetes/client-node, which needs Node 22.19 or newer (this is ` +
+        `Node ${process.versions.node}); use a kubeconfig with a client certificate or a token, or a newer Node`,
     );
   }
+  const { KubeClient } = await import('../runtime/kube-client.ts');
   return new KubeClient(kubeconfigCredentials(config, files));
 }
 

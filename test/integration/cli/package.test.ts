@@ -4,7 +4,7 @@
 // machine's Node 20 and once to Node 24 — against the test cluster: list, describe, approve.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -139,6 +139,26 @@ describe('the npm package of the plugin', { skip: spawnSync('npm', ['--version']
       t.diagnostic(`${version}: list ${list.ms} ms, describe ${describe.ms} ms, approve ${approve.ms} ms (includes waiting for the operator)`);
     });
   }
+
+  it('on Node 20, says clearly that an exec credential plugin needs a newer Node', { skip: !node20 && 'no Node 20 on this machine' }, async () => {
+    const kubeconfig = join(dir, 'exec-kubeconfig.yaml');
+    writeFileSync(kubeconfig, [
+      'apiVersion: v1',
+      'kind: Config',
+      'current-context: cloud',
+      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+      'users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: get-token}}}]',
+      'contexts: [{name: cloud, context: {cluster: c, user: u}}]',
+      '',
+    ].join('\n'));
+    const result = await run(join(prefix, 'node_modules', '.bin', 'kubectl-approval'), ['list', '--kubeconfig', kubeconfig], {
+      cwd: dir,
+      env: { ...process.env, PATH: `${dirname(node20!)}${delimiter}/usr/bin${delimiter}/bin` },
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^error: the kubeconfig's exec needs @kubernetes\/client-node, which needs Node 22\.19 or newer \(this is Node 20\.\d+\.\d+\)/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
 
   it('is found by kubectl as a plugin, and completes through kubectl', async () => {
     const env = { ...process.env, PATH: `${join(prefix, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}` };
