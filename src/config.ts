@@ -28,6 +28,8 @@ export interface OperatorConfig {
   denyOutbound: string[];
   /** Plain http:// for chat, webhook and callback URLs (default: https only). */
   allowInsecureHttp: boolean;
+  /** The approvals console's public URL: notifications link to each object's page there. */
+  consoleUrl?: string;
 }
 
 const flags = {
@@ -49,6 +51,7 @@ const flags = {
   'allow-outbound': { type: 'string', default: '' },
   'deny-outbound': { type: 'string', default: '' },
   'allow-insecure-http': { type: 'string', default: 'false' },
+  'console-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -65,6 +68,7 @@ const schema = {
     notifications: { enum: ['deliver', 'create-only'] },
     allowedRecipientDomains: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9.-]+$' } },
     workers: { type: 'integer', minimum: 1, maximum: 64 },
+    consoleUrl: { type: 'string', pattern: '^https?://[^\\s]+$' },
   },
 } as const;
 
@@ -88,6 +92,7 @@ export const usage = `Usage: node dist/main.js [flags]   (each flag also from AP
                                   callback POSTs may reach although loopback/private/link-local/… (default: none)
   --deny-outbound LIST            comma-separated IPs and CIDRs they never reach, e.g. the service CIDR (wins)
   --allow-insecure-http true|false  allow http:// URLs for them (default false: https only)`;
+  --console-url URL               the approvals console; notifications link to each request's page there`;
 
 const envName = (flag: string) => `APPROVAL_${flag.replace(/-/g, '_').toUpperCase()}`;
 const list = (value: string | undefined) => (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
@@ -120,6 +125,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, podNamespace
     allowOutbound: list(value('allow-outbound')),
     denyOutbound: list(value('deny-outbound')),
     allowInsecureHttp: value('allow-insecure-http') === 'true',
+    consoleUrl: value('console-url')?.replace(/\/+$/, '') || undefined,
   };
   const insecure = value('allow-insecure-http');
   if (insecure !== 'true' && insecure !== 'false') throw new Error(`invalid configuration: --allow-insecure-http must be true or false, got "${insecure}"`);

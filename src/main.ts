@@ -34,6 +34,7 @@ async function main(): Promise<void> {
             allowedRecipientDomains: config.allowedRecipientDomains,
             operatorNamespace: config.leaderElectionNamespace,
             outbound: { allow: config.allowOutbound, deny: config.denyOutbound, allowInsecureHttp: config.allowInsecureHttp },
+            consoleUrl: config.consoleUrl,
           }
         : undefined,
     webhook: config.webhookPort !== 0 && config.webhookCertDir ? { port: config.webhookPort, certDir: config.webhookCertDir } : undefined,

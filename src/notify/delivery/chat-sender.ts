@@ -10,6 +10,8 @@ export interface ChatContent {
   purpose: string;
   notification: { namespace: string; name: string; uid: string };
   properties: Record<string, unknown>;
+  /** The object's page in the approvals console: an "Open" button on Teams and Slack cards. */
+  link?: string;
 }
 
 export interface SendOptions {
@@ -65,6 +67,7 @@ export function teamsPayload(content: ChatContent): Record<string, unknown> {
             { type: 'TextBlock', text: content.text.trim(), wrap: true },
             { type: 'FactSet', facts: chatFacts(content.properties) },
           ],
+          ...(content.link ? { actions: [{ type: 'Action.OpenUrl', title: 'Open', url: content.link }] } : {}),
         },
       },
     ],
@@ -79,6 +82,9 @@ export function slackPayload(content: ChatContent): Record<string, unknown> {
   ];
   if (facts.length > 0) {
     blocks.push({ type: 'section', fields: facts.slice(0, 10).map((fact) => ({ type: 'mrkdwn', text: clip(`*${fact.title}*\n${escapeSlack(fact.value)}`, 2000) })) });
+  }
+  if (content.link) {
+    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open', emoji: false }, url: content.link, action_id: 'open' }] });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlack(`approval-operator · ${content.purpose}`) }] });
   // `text` is what notifications and clients without blocks show.

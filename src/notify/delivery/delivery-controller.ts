@@ -84,6 +84,8 @@ export interface DeliveryControllerOptions {
    * `allowInsecureHttp` (--allow-insecure-http). The API server of `client` is never reached.
    */
   outbound?: Pick<OutboundPolicyOptions, 'allow' | 'deny' | 'allowInsecureHttp'>;
+  /** The approvals console (`--console-url`): texts and chat cards link to the object's page. */
+  consoleUrl?: string;
 }
 
 export const DELIVERY_CONTROLLER_NAME = 'notification-delivery';
@@ -191,14 +193,14 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
     const properties = (notification.spec.properties ?? {}) as Record<string, unknown>;
     const override = overrideOf(notification, kind);
     try {
-      return renderNotification(notification.spec.purpose, properties, kind, override?.spec);
+      return renderNotification(notification.spec.purpose, properties, kind, override?.spec, { consoleUrl: options.consoleUrl });
     } catch (err) {
       if (!(err instanceof TemplateError) || !override) throw err;
       log.warn(
         { notification: objectKey(notification.metadata), template: objectKey(override.metadata), err: err.message },
         'notification template override failed; using the built-in template',
       );
-      return renderNotification(notification.spec.purpose, properties, kind);
+      return renderNotification(notification.spec.purpose, properties, kind, undefined, { consoleUrl: options.consoleUrl });
     }
   };
 
@@ -276,7 +278,7 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
       await sendChat(
         chat.webhookUrl,
         chat.format ?? 'generic',
-        { subject: message.subject, text: message.text, purpose: notification.spec.purpose, notification: ident, properties },
+        { subject: message.subject, text: message.text, purpose: notification.spec.purpose, notification: ident, properties, link: message.link },
         { idempotencyKey: idempotencyKey(notification, target), timeoutMs, outbound },
       );
       return { ok: true };
