@@ -16,8 +16,9 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  // Links in a reason must not carry the console's URLs (names of requests) elsewhere.
-  'referrer-policy': 'no-referrer',
+  // Links in a reason must not carry the console's URLs (names of requests) elsewhere. Not
+  // `no-referrer`: with it browsers send `Origin: null` on the console's own form posts.
+  'referrer-policy': 'same-origin',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'permissions-policy': 'camera=(), microphone=(), geolocation=()',

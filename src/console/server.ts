@@ -2,7 +2,7 @@
 // no authority of its own: every request to the API server carries the signed-in person's ID
 // token (kube.ts), so RBAC and the admission webhooks judge the person, as with kubectl.
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { UserInfo } from '../authorization/identity.ts';
 import { whoAmI } from '../cli/identity.ts';
@@ -65,7 +65,7 @@ export async function createConsoleServer(options: ConsoleServerOptions): Promis
     new OidcClient({ issuer: config.oidcIssuer, clientId: config.oidcClientId, clientSecret: config.oidcClientSecret, ca: config.oidcCa, scopes: config.oidcScopes, redirectUri });
   let liveStreams = 0;
 
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: 16 * 1024, trustProxy: false });
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 16 * 1024, trustProxy: false });
   await app.register(formbody);
 
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -133,6 +133,7 @@ export async function createConsoleServer(options: ConsoleServerOptions): Promis
   // ---- public routes ----
 
   app.get('/healthz', async (_request, reply) => reply.type('text/plain').send('ok'));
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
   app.get('/assets/console.css', async (_request, reply) => reply.header('cache-control', 'public, max-age=300').type('text/css; charset=utf-8').send(STYLESHEET));
   app.get('/assets/console.js', async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=300').type('text/javascript; charset=utf-8').send(CLIENT_SCRIPT),

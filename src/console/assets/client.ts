@@ -2,7 +2,7 @@
 // the Content-Security-Policy allows no inline script). Pages work without it; with it they
 // update themselves: the server pushes "changed" over Server-Sent Events when the shown objects
 // change, and the script fetches the page again and swaps <main>, keeping a comment being typed
-// and the focus, and tells screen readers through the status region.
+// the focus and the last action's outcome, and tells screen readers through the status region.
 export const CLIENT_SCRIPT = `'use strict';
 (function () {
   var source;
@@ -38,6 +38,9 @@ export const CLIENT_SCRIPT = `'use strict';
         var focused = document.activeElement && document.activeElement.id;
         var freshText = fresh.querySelector('textarea');
         if (typed && freshText) freshText.value = typed.value;
+        // The outcome of the person's last action stays until they leave the page.
+        var flash = main.querySelector('.flash');
+        if (flash && !fresh.querySelector('.flash')) fresh.insertBefore(flash, fresh.firstChild);
         main.replaceWith(document.adoptNode(fresh));
         if (focused) { var el = document.getElementById(focused); if (el) el.focus(); }
         status('Updated ' + new Date().toLocaleTimeString());
