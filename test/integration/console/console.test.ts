@@ -22,7 +22,9 @@ const skip = browserSkipReason();
 if (skip) console.log(`# ${skip}`);
 
 const password = (username: string) => DEMO_USERS.find((u) => u.username === username)!.password;
-const REASON = 'The shop frontend needs to **read orders** (ticket [SHOP-42](https://tickets.example.com/SHOP-42)).\n\n<script>alert(1)</script>';
+const REASON = 'The shop frontend needs to **read orders** to show order status (ticket [SHOP-42](https://tickets.example.com/SHOP-42)).\n\n- read only\n- production';
+/** A reason with raw HTML and a script link: shown as text, never run. */
+const HOSTILE = `${REASON}\n\n<script>alert(1)</script> [click](javascript:alert(2))`;
 
 /** Quoted-printable soft breaks and escapes undone, so links in a raw mail can be read. */
 const decodeQuotedPrintable = (raw: string) => raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
@@ -58,8 +60,8 @@ describe('approvals console in Chromium', { skip }, () => {
   const pageUrl = (name: string) => `${env.consoleUrl}/ns/${ns}/approvalrequests/${name}`;
   const readRequest = (name: string) => admin.get<ApprovalRequest>(objectPath(approvalRequestResource, ns, name));
 
-  async function file(name: string, spec: Record<string, unknown> = {}): Promise<void> {
-    const result = await applyAs(ns, requestManifest(name, { requester: { teamName: 'shop', teamEmail: 'shop@example.com', reason: REASON }, ...spec }), carol);
+  async function file(name: string, spec: Record<string, unknown> = {}, reason = REASON): Promise<void> {
+    const result = await applyAs(ns, requestManifest(name, { requester: { teamName: 'shop', teamEmail: 'shop@example.com', reason }, ...spec }), carol);
     assert.equal(result.code, 0, result.stderr);
   }
 
@@ -87,10 +89,10 @@ describe('approvals console in Chromium', { skip }, () => {
 
     await page.getByRole('link', { name: 'orders-read-simple' }).click();
     await page.waitForURL(pageUrl('orders-read-simple'));
-    // The reason's markdown is rendered, and its raw HTML is not.
+    // The reason's markdown is rendered.
     assert.equal(await page.locator('.reason strong').textContent(), 'read orders');
     assert.equal(await page.locator('.reason a').getAttribute('href'), 'https://tickets.example.com/SHOP-42');
-    assert.equal(await page.locator('.reason script').count(), 0);
+    assert.equal(await page.locator('.reason li').count(), 2);
     await page.screenshot({ path: screenshotPath('request'), fullPage: true });
 
     await page.getByLabel('Comment').fill('fine for read access');
@@ -98,7 +100,7 @@ describe('approvals console in Chromium', { skip }, () => {
     const flash = page.getByRole('status').filter({ hasText: 'approved by alice' });
     await flash.waitFor();
     assert.match((await flash.textContent()) ?? '', /approvalrequest\/orders-read-simple approved by alice: Pending → Granted/);
-    await page.screenshot({ path: screenshotPath('approved'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('approved') });
 
     const decision = (await readRequest('orders-read-simple')).spec.decisions?.[0];
     assert.equal(decision?.name, 'alice');
@@ -149,7 +151,7 @@ describe('approvals console in Chromium', { skip }, () => {
   });
 
   test('a decider acts on the link in the e-mail they received, with no kubectl', async () => {
-    await file('mail-link', { strategy: 'Simple' });
+    await file('mail-link', { strategy: 'Simple' }, HOSTILE);
     const link = pageUrl('mail-link');
     const mail = await eventually('the decider’s mail with the link', () =>
       env.smtp.messages.find((m) => m.to.includes('orders@example.com') && m.subject.startsWith('[Approval] New') && decodeQuotedPrintable(m.raw).includes(link)),
@@ -159,7 +161,7 @@ describe('approvals console in Chromium', { skip }, () => {
     // The HTML part renders the reason's markdown, and escapes its raw HTML.
     const htmlPart = raw.slice(raw.indexOf('Content-Type: text/html'));
     assert.match(htmlPart, /<strong>read orders<\/strong>/);
-    assert.doesNotMatch(htmlPart, /<script>/);
+    assert.doesNotMatch(htmlPart, /<script>|javascript:/);
     assert.ok(htmlPart.includes(`<a href="${link}"`), 'the HTML part links to the request');
 
     // bob has no session yet: the link leads through the identity provider to the request.
@@ -189,9 +191,13 @@ describe('approvals console in Chromium', { skip }, () => {
   });
 
   test('sessions, CSRF and the Content-Security-Policy', async () => {
-    await file('csrf-check', { strategy: 'Simple' });
+    await file('csrf-check', { strategy: 'Simple' }, HOSTILE);
     const page = await person('alice');
     const response = await page.goto(pageUrl('csrf-check'));
+    // The reason's raw HTML is text, its script link is not a link.
+    assert.equal(await page.locator('.reason script').count(), 0);
+    assert.match((await page.locator('.reason').textContent()) ?? '', /<script>alert\(1\)<\/script>/);
+    assert.equal(await page.locator('.reason a[href^="javascript"]').count(), 0);
     const headers = response!.headers();
     assert.match(headers['content-security-policy'] ?? '', /script-src 'self'/);
     assert.doesNotMatch(headers['content-security-policy'] ?? '', /unsafe-inline/);
