@@ -6,11 +6,18 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 KUBECTL="$ROOT/.local/bin/kubectl"
 
-if [ -n "${KUBECONFIG:-}" ] && "$KUBECTL" get --raw /readyz >/dev/null 2>&1; then
-  echo "using the cluster of KUBECONFIG=$KUBECONFIG"
+BACKGROUND_PIDS=()
+trap 'kill "${BACKGROUND_PIDS[@]}" 2>/dev/null' EXIT
+# shellcheck source=hack/console-local.sh
+source "$ROOT/hack/console-local.sh"
+LOCAL_CONSOLE=false
+if [ -n "${KUBECONFIG:-}" ] && [ "$KUBECONFIG" != "$ROOT/.local/kubeconfig" ] && "$KUBECTL" get --raw /readyz >/dev/null 2>&1; then
+  echo "using the cluster of KUBECONFIG=$KUBECONFIG (no local console: its API server does not trust the local identity provider)"
 else
-  node "$ROOT/hack/cluster.ts" up >/dev/null
+  console_idp_start
+  node "$ROOT/hack/cluster.ts" up --authentication-config "$OIDC_AUTHN_CONFIG" >/dev/null
   export KUBECONFIG="$ROOT/.local/kubeconfig"
+  LOCAL_CONSOLE=true
 fi
 
 bash "$ROOT/hack/install.sh"
@@ -19,8 +26,7 @@ WEBHOOK_PORT="${APPROVAL_WEBHOOK_PORT:-9443}"
 # Without an SMTP server of your own, mails go to a local sink that writes them to .local/mail/.
 if [ -z "${APPROVAL_SMTP_URL:-}" ]; then
   node "$ROOT/hack/mail-sink.ts" 2525 "$ROOT/.local/mail" &
-  SINK_PID=$!
-  trap 'kill $SINK_PID 2>/dev/null' EXIT
+  BACKGROUND_PIDS+=($!)
   export APPROVAL_SMTP_URL=smtp://127.0.0.1:2525 APPROVAL_MAIL_FROM="${APPROVAL_MAIL_FROM:-approvals@localhost}"
 fi
 node "$ROOT/hack/webhook-local.ts" "$WEBHOOK_PORT" "$ROOT/.local/webhook"
@@ -28,6 +34,7 @@ node "$ROOT/hack/webhook-local.ts" "$WEBHOOK_PORT" "$ROOT/.local/webhook"
 # http explicitly (the operator refuses both by default). The API server stays refused.
 export APPROVAL_ALLOW_OUTBOUND="${APPROVAL_ALLOW_OUTBOUND-127.0.0.1,::1}"
 export APPROVAL_ALLOW_INSECURE_HTTP="${APPROVAL_ALLOW_INSECURE_HTTP-true}"
+if [ "$LOCAL_CONSOLE" = true ]; then console_start; fi
 
 cat <<TXT
 
@@ -41,4 +48,5 @@ approval-operator is starting. In another terminal:
 Samples for every scenario are in config/samples/. Stop with Ctrl-C.
 
 TXT
+if [ "$LOCAL_CONSOLE" = true ]; then console_instructions; fi
 node "$ROOT/src/main.ts" --kubeconfig "$KUBECONFIG" --webhook-port "$WEBHOOK_PORT" --webhook-cert-dir "$ROOT/.local/webhook" "$@"
