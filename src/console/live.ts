@@ -2,7 +2,8 @@
 // token, what the page shows (one object, or the lists), from the resourceVersion the page was
 // rendered at, and sends `changed` at the first change; the page then fetches itself again and
 // opens a new stream. A stream ends after `maxSeconds` with `reconnect` (no connection lives
-// forever), and with `expired` when the API server no longer accepts the token.
+// forever), with `expired` when the API server no longer accepts the token, and with
+// `unavailable` when the person may read but not watch.
 import type { ServerResponse } from 'node:http';
 import { ApiError, type KubeClient } from '../runtime/kube-client.ts';
 import { collectionPath } from '../runtime/resource.ts';
@@ -50,8 +51,10 @@ function watches(scope: LiveScope): Array<{ path: string; fieldSelector?: string
   return namespaces.flatMap((ns) => [{ path: collectionPath(approvalRequestResource, ns) }, { path: collectionPath(approvalResource, ns) }]);
 }
 
+type Outcome = 'changed' | 'expired' | 'unavailable' | 'ended';
+
 /** Resolves with the reason the watch ended: a change, the end of time, or an auth failure. */
-async function watchOnce(client: KubeClient, path: string, fieldSelector: string | undefined, since: string | undefined, signal: AbortSignal): Promise<'changed' | 'expired' | 'ended'> {
+async function watchOnce(client: KubeClient, path: string, fieldSelector: string | undefined, since: string | undefined, signal: AbortSignal): Promise<Outcome> {
   let response;
   try {
     response = await client.send('GET', path, {
@@ -63,8 +66,11 @@ async function watchOnce(client: KubeClient, path: string, fieldSelector: string
     throw err;
   }
   if (response.status === 401) return 'expired';
-  // 410 Gone (too old a resourceVersion) or any refusal: let the page read itself again.
-  if (!response.ok || !response.body) return 'changed';
+  // May read but not watch: no live updates (reading again would only be refused again).
+  if (response.status === 403) return 'unavailable';
+  // 410 Gone: the page's version is too old; it reads itself again and watches from a new one.
+  if (response.status === 410) return 'changed';
+  if (!response.ok || !response.body) return 'ended';
   let buffer = '';
   const decoder = new TextDecoder();
   try {
@@ -109,7 +115,7 @@ export async function streamChanges(client: KubeClient, scope: LiveScope, res: S
   try {
     const outcomes = watches(scope).map((w) =>
       watchOnce(client, w.path, w.fieldSelector, scope.since, controller.signal).then((outcome) => {
-        if (outcome === 'changed' || outcome === 'expired') send(outcome);
+        if (outcome !== 'ended') send(outcome);
         return outcome;
       }),
     );

@@ -13,7 +13,7 @@ import { CLIENT_SCRIPT } from './assets/client.ts';
 import { STYLESHEET } from './assets/style.ts';
 import type { ConsoleConfig } from './config.ts';
 import { CSRF_FIELD, csrfTokenMatches, newCsrfToken, sameOrigin } from './csrf.ts';
-import { filedBy, inbox, listedFor, newestFirst, type InboxContext } from './inbox.ts';
+import { canActNow, filedBy, inbox, listedFor, newestFirst, type InboxContext } from './inbox.ts';
 import type { ApiServerConnection } from './kube.ts';
 import { kindOfSegment, subjectPath, type ConsoleKind } from './links.ts';
 import { liveUrl, parseLiveScope, streamChanges } from './live.ts';
@@ -216,7 +216,10 @@ export async function createConsoleServer(options: ConsoleServerOptions): Promis
     try {
       const [listing, policies] = await Promise.all([listSubjects(client, config.namespaces), listPolicies(client)]);
       const all = [...listing.requests, ...listing.approvals];
-      const context: InboxContext = { policies, teamGroupPrefix: config.teamGroupPrefix, decideIn: await decideNamespaces(client, all) };
+      // RBAC is asked only where the authorization model does not already list the person.
+      const base = { policies, teamGroupPrefix: config.teamGroupPrefix };
+      const unlisted = all.filter((s) => canActNow(me(session), s, { ...base, decideIn: new Set([s.metadata.namespace ?? '']) }) && !listedFor(me(session), s, base));
+      const context: InboxContext = { ...base, decideIn: await decideNamespaces(client, unlisted) };
       const now = new Date();
       const waiting = inbox(me(session), all, context).map((s) => rowOf(s, now));
       const scopeNote = listing.namespaces ? `Your account may not list across namespaces; this shows ${listing.namespaces.join(', ') || 'no namespace'}.` : undefined;

@@ -16,7 +16,9 @@ export const CLIENT_SCRIPT = `'use strict';
     if (!url || !window.EventSource) return;
     source = new EventSource(url);
     source.addEventListener('changed', function () { source.close(); refresh(); });
-    source.addEventListener('reconnect', function () { source.close(); connect(); });
+    // A pause before the next stream, so a failing server is not asked in a tight loop.
+    source.addEventListener('reconnect', function () { source.close(); setTimeout(connect, 2000); });
+    source.addEventListener('unavailable', function () { source.close(); });
     source.addEventListener('expired', function () {
       source.close();
       status('Your session has ended. Reload the page to sign in again.');
