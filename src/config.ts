@@ -91,7 +91,7 @@ export const usage = `Usage: node dist/main.js [flags]   (each flag also from AP
   --allow-outbound LIST           comma-separated IPs, CIDRs, host names, *.domains that chat, webhook and
                                   callback POSTs may reach although loopback/private/link-local/… (default: none)
   --deny-outbound LIST            comma-separated IPs and CIDRs they never reach, e.g. the service CIDR (wins)
-  --allow-insecure-http true|false  allow http:// URLs for them (default false: https only)`;
+  --allow-insecure-http true|false  allow http:// URLs for them (default false: https only)
   --console-url URL               the approvals console; notifications link to each request's page there`;
 
 const envName = (flag: string) => `APPROVAL_${flag.replace(/-/g, '_').toUpperCase()}`;
