@@ -128,12 +128,20 @@ export function createOperator(options: OperatorOptions): Manager {
   return manager;
 }
 
-/** Keeps the by-state gauge current from the caches (no API calls). */
+/** Keeps the by-state and oldest-pending gauges current from the caches (no API calls). */
 function countObjectsByState(requests: { cache: { list(): ApprovalRequest[] } }, approvals: { cache: { list(): Approval[] } }, metrics: ApprovalMetrics): void {
   const timer = setInterval(() => {
     metrics.requestsByState.reset();
-    for (const r of requests.cache.list()) metrics.requestsByState.inc({ kind: 'ApprovalRequest', state: r.spec.state ?? 'Pending' });
-    for (const a of approvals.cache.list()) metrics.requestsByState.inc({ kind: 'Approval', state: a.spec.state ?? 'Pending' });
+    for (const [kind, objects] of [['ApprovalRequest', requests.cache.list()], ['Approval', approvals.cache.list()]] as const) {
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const object of objects) {
+        const state = object.spec.state ?? 'Pending';
+        metrics.requestsByState.inc({ kind, state });
+        const created = Date.parse(object.metadata.creationTimestamp ?? '');
+        if ((state === 'Pending' || state === 'Semigranted') && created < oldest) oldest = created;
+      }
+      metrics.oldestPending.set({ kind }, Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
+    }
   }, 15_000);
   timer.unref();
 }
