@@ -81,12 +81,8 @@ export function createOperator(options: OperatorOptions): Manager {
   });
   // A policy changed: every request may have a different effective strategy now.
   requestController.watch(policies, ({ type }) => (type === 'RESYNC' ? [] : requests.cache.keys()));
-  requests.addHandler(({ type, object }) => {
-    const state = object.status?.lastState ?? object.spec.state;
-    if (type !== 'DELETED' || (state !== 'Pending' && state !== 'Semigranted')) return;
-    const { namespace = '', name, uid = '' } = object.metadata;
-    void notifier.withdrawn({ kind: 'ApprovalRequest', namespace, name, uid, action: object.spec.action ?? 'unknown', from: state, actor: 'unknown', object });
-  });
+  // A deleted pending request is withdrawn by its reconcile (the withdrawal finalizer, ADR 0006),
+  // on the leader only, also when it was deleted while no operator ran.
 
   const approvalController = new Controller({
     name: 'approval',

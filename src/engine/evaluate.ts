@@ -65,11 +65,13 @@ export function evaluate(input: EvaluationInput): Evaluation {
   let replay = startReplay(context.stages, input.initialState);
   const decisions: Decision[] = [];
   const ignoredDecisions: IgnoredDecision[] = [];
+  const states: State[] = [replay.state];
   input.decisions.forEach((decision, index) => {
     const step = replayDecision(context, replay, decision);
     if (step.kind === 'ignored') ignoredDecisions.push({ index, reason: step.reason });
     if (step.kind === 'applied') replay = step.replay;
     decisions.push({ ...decision, resultingState: resultingStateOf(step, replay, decision) });
+    states.push(replay.state);
   });
   return {
     state: replay.state,
@@ -77,6 +79,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
     stages: progressOf(replay.round),
     decisions,
     ignored: ignoredDecisions,
+    states,
     reason: reasonFor(replay),
   };
 }

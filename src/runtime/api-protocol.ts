@@ -35,5 +35,11 @@ export const isNotFound = (err: unknown) => err instanceof ApiError && err.statu
 export const isConflict = (err: unknown) => err instanceof ApiError && err.status === 409;
 export const isAlreadyExists = (err: unknown) => isConflict(err) && (err as ApiError).reason === 'AlreadyExists';
 export const isGone = (err: unknown) => err instanceof ApiError && err.status === 410;
+/** A create refused because its namespace is being deleted (admission plugin NamespaceLifecycle). */
+export const isNamespaceTerminating = (err: unknown) =>
+  err instanceof ApiError &&
+  err.status === 403 &&
+  ((err.body?.details as { causes?: Array<{ type?: string }> } | undefined)?.causes?.some((cause) => cause.type === 'NamespaceTerminating') === true ||
+    /because it is being terminated/.test(err.body?.message ?? ''));
 
 export type Query = Record<string, string | number | boolean | undefined>;

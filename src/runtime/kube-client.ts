@@ -7,7 +7,7 @@ import { loadCredentials, type ClusterAuth, type Credentials } from './credentia
 
 export type Verb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export { ApiError, PatchType, isAlreadyExists, isConflict, isGone, isNotFound, type ApiStatus, type Query } from './api-protocol.ts';
+export { ApiError, PatchType, isAlreadyExists, isConflict, isGone, isNamespaceTerminating, isNotFound, type ApiStatus, type Query } from './api-protocol.ts';
 
 export interface RequestOptions {
   query?: Query;
