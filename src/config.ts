@@ -1,4 +1,4 @@
-// The operator's flags (SPEC §1). Every flag can also come from APPROVAL_<FLAG> in the
+// The operator's flags. Every flag can also come from APPROVAL_<FLAG> in the
 // environment (`--smtp-url` ← APPROVAL_SMTP_URL); a flag given on the command line wins.
 // The result is validated against a JSON schema with ajv, so a bad value fails at start with
 // the flag named.

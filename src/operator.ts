@@ -30,7 +30,7 @@ export interface OperatorOptions {
   metricsPort?: number;
   workers?: number;
   notifier?: Notifier;
-  /** Delivery of Notifications (SPEC §9.3); absent = create-only (another service delivers). */
+  /** Delivery of Notifications; absent = create-only (another service delivers). */
   delivery?: Omit<DeliveryControllerOptions, 'client' | 'log' | 'now'>;
   /** Admission webhooks over TLS; served on every replica, leader or not. */
   webhook?: { port: number; certDir: string; operatorUsername?: string };

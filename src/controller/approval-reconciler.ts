@@ -1,4 +1,4 @@
-// Reconciles an Approval (SPEC §6): the grant's own lifecycle (suspend, resume, deny, allow again),
+// Reconciles an Approval: the grant's own lifecycle (suspend, resume, deny, allow again),
 // expiry after the policy's grantValidity with a System decision, the status, and one report per
 // state change, named after the decision that caused it (ADR 0006). The decisions copied from the request are history: evaluation starts from the
 // baseline annotation (`Granted/<n>`: the state after the first n decisions).

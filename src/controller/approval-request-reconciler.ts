@@ -1,4 +1,4 @@
-// Reconciles an ApprovalRequest (SPEC §6): policy → effective strategy → evaluation of the votes;
+// Reconciles an ApprovalRequest: policy → effective strategy → evaluation of the votes;
 // System decisions for Auto, trusted teams and timeouts; the derived state written back when the
 // stored one disagrees; the Approval on grant; the status; one report per state change, named
 // after the decision that caused it; and the withdrawal finalizer (ADR 0006): on while the request

@@ -1,5 +1,5 @@
-// Replays the decisions of a request or a grant in order and derives the state they justify
-// (SPEC 5.2). Each decision is one vote; a vote that is not a legal transition changes nothing.
+// Replays the decisions of a request or a grant in order and derives the state they justify.
+// Each decision is one vote; a vote that is not a legal transition changes nothing.
 import { reasonFor } from './reason.ts';
 import { collectsVotes, endsRound, enter, remembered, startReplay, withAutomaticOutcome, type Replay } from './replay.ts';
 import {

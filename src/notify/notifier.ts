@@ -1,4 +1,4 @@
-// The seam between the controllers and notifications (SPEC §9): controllers report each state
+// The seam between the controllers and notifications: controllers report each state
 // change here and record the refs they get back in the subject's status.
 import type { Logger } from 'pino';
 import type { ApprovalRequest, ObjectRef } from '../api/types.ts';

@@ -1,4 +1,4 @@
-// Prometheus metrics of the runtime (SPEC §8); the controllers register their own in the same registry.
+// Prometheus metrics of the runtime; the controllers register their own in the same registry.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { KubeClient } from './kube-client.ts';
 

@@ -3,7 +3,7 @@
 // each write was, from the recording proxy in front of it. Transitions run one at a time, each
 // until the objects are settled and no request has reached the API server for a second.
 //
-// Target (SPEC §10): per transition 1 status write + 1 create per notification + the Approval
+// Target: per transition 1 status write + 1 create per notification + the Approval
 // create on grant; nothing else. SPEC §6 asks for two more writes that §10 does not list: a
 // Kubernetes Event per state change, and a System decision (Auto grant, expiry) appended to
 // spec.decisions. They are counted apart (`section6`) and named in the table. ADR 0006 adds the
@@ -28,7 +28,7 @@ interface Expected {
   subject: 'request' | 'approval' | 'withdrawn';
   notifications: number;
   approvalCreate?: boolean;
-  /** The transition is made by a System decision the operator appends (SPEC §6: Auto, expiry). */
+  /** The transition is made by a System decision the operator appends. */
   systemDecision?: boolean;
   /** Finalizer patches of their own (ADR 0006): set on a new open request, released on settling or withdrawal. */
   finalizer?: number;

@@ -1,7 +1,7 @@
-// Creates the Notification objects (SPEC 9.2): one per recipient of every state change, of a
+// Creates the Notification objects: one per recipient of every state change, of a
 // withdrawn request and of a reminder before an Approval expires. It returns their refs; the
 // controller records them in status.notificationRefs with the rest of the status, in its one
-// status write (SPEC §10 S5: one status write per transition). Delivery is someone else's job
+// status write. Delivery is someone else's job
 // (src/notify/delivery): a Notification here is only the durable record of what must be sent, to
 // whom, through which channels.
 //
@@ -46,7 +46,7 @@ export interface NotificationCreatorDeps {
   now?: () => Date;
 }
 
-/** The states after which an ApprovalRequest's callback is sent (SPEC 9.4), with the callback's status. */
+/** The states after which an ApprovalRequest's callback is sent, with the callback's status. */
 const CALLBACK_STATUS: Partial<Record<State, string>> = { Granted: 'approved', Rejected: 'rejected', Expired: 'expired' };
 
 const toIso = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,4 +1,4 @@
-// Who is notified of a change, and through which channels (SPEC 9.2). Pure functions.
+// Who is notified of a change, and through which channels. Pure functions.
 import type { ApprovalRequest, Approval, ChannelRef, FallbackEmail, NotificationChannel } from '../../api/types.ts';
 import type { State } from '../../engine/index.ts';
 import { channelAccepts } from '../channel-access.ts';

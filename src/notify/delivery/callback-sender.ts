@@ -1,4 +1,4 @@
-// Signed callbacks (SPEC §9.4): when a request with spec.callback reaches Granted, Rejected, Expired
+// Signed callbacks: when a request with spec.callback reaches Granted, Rejected, Expired
 // or is withdrawn, POST
 //   {approvalRequest: {name, namespace, uid}, status: approved|rejected|expired|cancelled,
 //    actionedComment, actionedAt, actionedBy: {name, email}, correlationId}

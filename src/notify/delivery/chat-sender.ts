@@ -1,4 +1,4 @@
-// Chat webhooks (SPEC §9.3): Microsoft Teams (an Adaptive Card in a message, what Teams workflow
+// Chat webhooks: Microsoft Teams (an Adaptive Card in a message, what Teams workflow
 // webhooks take), Slack incoming webhooks ({text, blocks}) or a generic JSON body. Every POST
 // carries `Idempotency-Key: <uid>/<channel>`, the same for every attempt.
 import { DEFAULT_HTTP_TIMEOUT_MS, postJson, type OutboundHttp } from './http.ts';

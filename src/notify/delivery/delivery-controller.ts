@@ -1,4 +1,4 @@
-// The notification delivery controller (SPEC §9.3, §9.4). For each Notification it delivers every
+// The notification delivery controller. For each Notification it delivers every
 // channel (NotificationChannel refs, else the fallback e-mail through the default SMTP server, and
 // the signed callback as the channel `callback`) exactly once as far as the status can tell:
 //   - a channel marked `sent` is never attempted again;

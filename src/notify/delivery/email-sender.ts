@@ -1,4 +1,4 @@
-// E-mail through SMTP with nodemailer (SPEC §9.3): one transport per SMTP URL with explicit
+// E-mail through SMTP with nodemailer: one transport per SMTP URL with explicit
 // connection, greeting and socket timeouts, so a dead or hanging server fails an attempt instead of
 // blocking a worker. The Message-ID is derived from the Notification's uid and the channel key, so
 // a message re-sent after a crash (between the send and the status write) is the same message to

@@ -1,7 +1,7 @@
 // Which e-mail addresses receive mail. First, every address must be one plain address
 // (`local@domain`, ASCII): teamEmail is written by the requester, and a CR/LF, a comma or a display
 // name in it would otherwise add a header (`Bcc: …`) or another recipient. Such addresses are
-// dropped and reported, never "repaired". Then the recipient-domain allow-list (SPEC §9.3): with a
+// dropped and reported, never "repaired". Then the recipient-domain allow-list: with a
 // list, only addresses whose domain is one of its entries, or a subdomain of one, receive mail;
 // the others are skipped and reported.
 

@@ -1,4 +1,4 @@
-// Generic webhooks (SPEC §9.3): a JSON POST of the notification (purpose, sender, properties and
+// Generic webhooks: a JSON POST of the notification (purpose, sender, properties and
 // the rendered texts) with `Idempotency-Key: <uid>/<channel>`; signed like callbacks (§9.4) when
 // the channel names a Secret.
 import { DEFAULT_HTTP_TIMEOUT_MS, postJson, type OutboundHttp } from './http.ts';

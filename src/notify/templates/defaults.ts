@@ -1,4 +1,4 @@
-// The built-in notification texts (SPEC §9.1): one family per event (created, updated, withdrawn,
+// The built-in notification texts: one family per event (created, updated, withdrawn,
 // reminder) and audience (decider, requester), each in every template kind (mail: subject, text
 // and HTML; chat; webhook). They are Handlebars templates over the Notification's properties plus
 // the parts of the purpose (see render.ts); a NotificationTemplate object overrides them.

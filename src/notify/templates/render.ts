@@ -33,7 +33,7 @@ export interface RenderOptions {
 export class TemplateError extends Error {}
 
 /**
- * `lower(<kind>--<action>--<event>--<audience>)` (SPEC §9.2). The event is the last known one of
+ * `lower(<kind>--<action>--<event>--<audience>)`. The event is the last known one of
  * created|updated|withdrawn|reminder (default `updated`); the audience the last segment when it
  * is decider|requester (default `requester`, the text that asks for nothing).
  */

@@ -1,4 +1,4 @@
-// Notification creation (SPEC 9.2) against the real API server: the CRDs accept what the creator
+// Notification creation against the real API server: the CRDs accept what the creator
 // writes, a repeated state change creates nothing new and returns the same refs (which the
 // controllers record in status), and the CEL rules of the notification kinds hold.
 import assert from 'node:assert/strict';

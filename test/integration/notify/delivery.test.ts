@@ -1,4 +1,4 @@
-// Notification delivery (SPEC §9.3, §9.4) against the real API server, a real SMTP server
+// Notification delivery against the real API server, a real SMTP server
 // (smtp-server on 127.0.0.1) and a real HTTP receiver: Notifications are created directly, as
 // creation does, and a Manager runs only the delivery controller (with a short backoff).
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Notifications end to end (SPEC §9, scenarios 2, 8, 9, 12): the operator with delivery on, a real
+// Notifications end to end: the operator with delivery on, a real
 // SMTP server and a real HTTP receiver on 127.0.0.1. Requests are applied from config/samples.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';

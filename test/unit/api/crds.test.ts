@@ -118,7 +118,7 @@ describe('config/crd', () => {
       'stages are only allowed with strategy MultiStage',
     ]);
     assert.deepEqual(rules(at(policy, 'spec')), rules(at(request, 'spec')).slice(0, 2));
-    assert.deepEqual(rules(at(approval, 'spec')), [], 'Approvals are rewritten by newer granted requests (SPEC 6)');
+    assert.deepEqual(rules(at(approval, 'spec')), [], 'Approvals are rewritten by newer granted requests');
     assert.deepEqual(rules(at(request, 'spec.stages')), ['stage names must be unique']);
     assert.equal(rules(at(request, 'spec.stages[]')).length, 2);
   });

@@ -1,4 +1,4 @@
-// The notification kinds (SPEC 4, 9.1): CRDs, REST resources, generated types and ajv validation.
+// The notification kinds: CRDs, REST resources, generated types and ajv validation.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crdFor, loadCrds, storageSchema, type CrdDocument, type JsonSchemaProps } from '../../../src/api/crds.ts';

@@ -33,7 +33,7 @@ const notification: Notification = {
   },
 };
 
-describe('callback payload (SPEC 9.4)', () => {
+describe('callback payload', () => {
   it('has exactly the documented fields', () => {
     assert.deepEqual(callbackPayload(notification), {
       approvalRequest: { name: 'r1', namespace: 'team-a', uid: 'r1-uid' },
