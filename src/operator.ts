@@ -11,7 +11,6 @@ import { ApprovalMetrics } from './controller/metrics.ts';
 import { TransitionReporter } from './controller/transition-reporter.ts';
 import { notificationCreatorFor } from './notify/creation/index.ts';
 import { createDeliveryController, type DeliveryControllerOptions } from './notify/delivery/delivery-controller.ts';
-import type { Notifier } from './notify/notifier.ts';
 import { subjectAccessReview } from './authorization/access-review.ts';
 import { DEFAULT_TEAM_GROUP_PREFIX } from './engine/index.ts';
 import { serveWebhooks } from './admission/webhook-server.ts';
@@ -29,7 +28,6 @@ export interface OperatorOptions {
   healthPort?: number;
   metricsPort?: number;
   workers?: number;
-  notifier?: Notifier;
   /** Delivery of Notifications; absent = create-only (another service delivers). */
   delivery?: Omit<DeliveryControllerOptions, 'client' | 'log' | 'now'>;
   /** Admission webhooks over TLS; served on every replica, leader or not. */
@@ -61,7 +59,7 @@ export function createOperator(options: OperatorOptions): Manager {
   const metrics = new ApprovalMetrics(manager.metrics.registry);
   const events = new EventRecorder(options.client, identity, options.log);
   const creator = notificationCreatorFor(options.client, options.log, { requests, approvals, channels }, options.now);
-  const notifier = options.notifier ?? creator;
+  const notifier = creator;
   const reporter = new TransitionReporter({ log: options.log, events, notifier, metrics });
   const workers = options.workers ?? 4;
   const teamGroupPrefix = options.teamGroupPrefix ?? DEFAULT_TEAM_GROUP_PREFIX;

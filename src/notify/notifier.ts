@@ -1,6 +1,5 @@
 // The seam between the controllers and notifications: controllers report each state
 // change here and record the refs they get back in the subject's status.
-import type { Logger } from 'pino';
 import type { ApprovalRequest, ObjectRef } from '../api/types.ts';
 import type { State } from '../engine/index.ts';
 
@@ -45,22 +44,4 @@ export interface Notifier {
    * rejects when the notice could not be made (the reconciler retries).
    */
   withdrawn(change: WithdrawnRequest): Promise<void>;
-}
-
-/** Logs what would be notified; the default until Notification objects exist. */
-export class LoggingNotifier implements Notifier {
-  private readonly log: Logger;
-
-  constructor(log: Logger) {
-    this.log = log;
-  }
-
-  async stateChanged(change: StateChange): Promise<ObjectRef[]> {
-    this.log.debug({ notify: change }, 'state change to notify');
-    return [];
-  }
-
-  async withdrawn(change: WithdrawnRequest): Promise<void> {
-    this.log.debug({ notify: change }, 'withdrawn request to notify');
-  }
 }

@@ -59,14 +59,6 @@ export interface PostOptions {
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 
-/** The scheme, host and port of `url`, safe to show. */
-export function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return '(invalid URL)';
-  }
-}
 
 const systemResolve = async (host: string): Promise<ResolvedAddress[]> => lookup(host, { all: true, verbatim: true });
 

@@ -45,7 +45,7 @@ interface Range {
 }
 
 /** Ranges that are not global unicast (IANA special-purpose registries), by what the refusal calls them. */
-const SPECIAL_RANGES: ReadonlyArray<[label: string, cidrs: readonly string[]]> = [
+const RESERVED_RANGES: ReadonlyArray<[label: string, cidrs: readonly string[]]> = [
   ['unspecified', ['0.0.0.0/8', '::/128']],
   ['loopback', ['127.0.0.0/8', '::1/128']],
   ['link-local', ['169.254.0.0/16', 'fe80::/10']],
@@ -121,7 +121,7 @@ class RangeSet {
   }
 }
 
-const special: ReadonlyArray<[string, RangeSet]> = SPECIAL_RANGES.map(([label, cidrs]) => [label, new RangeSet(cidrs.map((cidr) => parseRange(cidr)!))]);
+const special: ReadonlyArray<[string, RangeSet]> = RESERVED_RANGES.map(([label, cidrs]) => [label, new RangeSet(cidrs.map((cidr) => parseRange(cidr)!))]);
 
 /** What kind of non-global address `address` is (`loopback`, `private`, …); undefined for global unicast. */
 export function specialRangeOf(address: string): string | undefined {
