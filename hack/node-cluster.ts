@@ -20,7 +20,7 @@
 // by saved PID, after checking that the PID still runs a binary of this state folder.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, isAlive, localBin, repoRoot, startControlPlane, stopControlPlane } from './control-plane.ts';
 import { ensureCa, ensureCertificate } from './pki.ts';
@@ -651,7 +651,7 @@ export function nodeLogs(dir: string, lines = 40): string {
 // `node hack/node-cluster.ts up|down|check [dir]`
 if (import.meta.url === `file://${process.argv[1]}`) {
   const command = process.argv[2];
-  const dir = process.argv[3] ?? join(repoRoot, '.local', 'node-cluster');
+  const dir = resolve(process.argv[3] ?? join(repoRoot, '.local', 'node-cluster'));
   const kubeconfig = join(dirname(dir), dir.endsWith('node-cluster') ? 'node-kubeconfig' : 'kubeconfig');
   switch (command) {
     case 'up': {
