@@ -6,6 +6,7 @@
 // written to .local/e2e-node/figures.json; docs/helm.md quotes them.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -71,11 +72,21 @@ async function serviceIp(name: string): Promise<string> {
   return (await getJson<{ spec: { clusterIP: string } }>(['service', name, '-n', NS])).spec.clusterIP;
 }
 
-/** Scrapes /metrics through the metrics Service (kube-proxy picks a pod each time). */
-async function scrape(ip: string): Promise<string> {
-  const res = await fetch(`http://${ip}:8080/metrics`, { signal: AbortSignal.timeout(5000) });
-  assert.equal(res.status, 200);
-  return res.text();
+/**
+ * Scrapes /metrics through the metrics Service, on a new connection each time (kube-proxy picks a
+ * pod per connection; fetch would keep one alive and always ask the same pod).
+ */
+function scrape(ip: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet({ host: ip, port: 8080, path: '/metrics', agent: false, timeout: 5000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`GET http://${ip}:8080/metrics: ${res.statusCode}`))));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET http://${ip}:8080/metrics: timeout`)));
+    req.on('error', reject);
+  });
 }
 
 interface Refusal {
