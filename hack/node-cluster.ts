@@ -657,6 +657,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     case 'up': {
       const cluster = await startNodeCluster(dir, kubeconfig);
       console.log(`control plane ${cluster.serverVersion} ready at ${cluster.server}, node ${NODE_NAME} Ready`);
+      // The images `make image` built: there is no registry to pull them from.
+      const images = join(repoRoot, '.local', 'images');
+      for (const file of existsSync(images) ? readdirSync(images).filter((f) => /^approval-operator-.*\.tar$/.test(f)).sort() : []) {
+        importImage(dir, join(images, file));
+        console.log(`imported .local/images/${file}`);
+      }
       console.log(`export KUBECONFIG=${kubeconfig}`);
       break;
     }
