@@ -10,6 +10,7 @@
 //   - iptables chains and rules (kube-proxy, the kubelet, and a chain of ours that keeps pods from
 //     reaching anything outside the machine): every rule and chain that was not there before is
 //     deleted, nothing else is touched;
+//   - nfacct counters kube-proxy creates for its metrics: deleted;
 //   - sysctls the kubelet, kube-proxy and the CNI plugins set (kernel.panic*, vm.overcommit_memory,
 //     net.ipv4.ip_forward, …): restored to their values from before;
 //   - mounts (pod volumes, container root filesystems, network namespaces), cgroups (kubepods),
@@ -76,6 +77,8 @@ interface HostRecord {
   iptables: Record<'ip4' | 'ip6', string>;
   paths: Record<string, boolean>;
   netns: string[];
+  /** nfacct counters (kube-proxy makes two for its metrics). */
+  nfacct: string[];
 }
 
 interface NodeState {
@@ -103,7 +106,7 @@ export function missingForNode(): string[] {
   const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers') ? readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').split(/\s+/) : [];
   const absent = controllers.filter((c) => !existsSync(`/sys/fs/cgroup/${c}/cgroup.procs`) && !v2.includes(c));
   if (absent.length) missing.push(`cgroup controllers ${absent.join(', ')}`);
-  for (const tool of ['containerd', 'ctr', 'runc', 'iptables', 'ip6tables', 'iptables-save', 'iptables-restore', 'ip', 'conntrack', 'sysctl']) if (!which(tool)) missing.push(tool);
+  for (const tool of ['containerd', 'ctr', 'runc', 'iptables', 'ip6tables', 'iptables-save', 'iptables-restore', 'ip', 'conntrack', 'nfacct', 'sysctl']) if (!which(tool)) missing.push(tool);
   for (const plugin of ['bridge', 'host-local', 'loopback']) if (!existsSync(join(CNI_BIN, plugin))) missing.push(`CNI plugin ${join(CNI_BIN, plugin)} (containernetworking-plugins)`);
   if (!existsSync('/proc/sys/net/bridge/bridge-nf-call-iptables')) missing.push('bridge netfilter (br_netfilter)');
   if (!readFileSync('/proc/filesystems', 'utf8').includes('overlay')) missing.push('overlay filesystem');
@@ -183,6 +186,11 @@ function restoreIptables(family: 'ip4' | 'ip6', before: string): string[] {
   return removed;
 }
 
+function listNfacct(): string[] {
+  if (!which('nfacct')) return [];
+  return run('nfacct', ['list'], { allowFail: true }).stdout.split('\n').map((line) => /= (\S+);$/.exec(line.trim())?.[1]).filter((name): name is string => !!name);
+}
+
 function listNetns(): string[] {
   return existsSync('/run/netns') ? readdirSync('/run/netns') : [];
 }
@@ -194,6 +202,7 @@ function recordHost(owner: string): HostRecord {
     iptables: { ip4: saveIptables('ip4'), ip6: saveIptables('ip6') },
     paths: Object.fromEntries(HOST_PATHS.map((path) => [path, existsSync(path)])),
     netns: listNetns(),
+    nfacct: listNfacct(),
   };
   mkdirSync(HOST_DIR, { recursive: true });
   writeFileSync(HOST_RECORD, JSON.stringify(record, null, 2));
@@ -611,6 +620,9 @@ export async function stopNodeCluster(dir: string): Promise<void> {
       if (match && match[2] === BRIDGE) spawnSync('ip', ['link', 'delete', match[1]!]);
     }
     const removed = [...restoreIptables('ip4', host.iptables.ip4), ...restoreIptables('ip6', host.iptables.ip6)];
+    const counters = listNfacct().filter((name) => !(host.nfacct ?? []).includes(name));
+    for (const name of counters) run('nfacct', ['del', name], { allowFail: true });
+    if (counters.length) removed.push(`nfacct counters ${counters.join(', ')}`);
     const now = readSysctls(Object.keys(host.sysctls));
     const restored: string[] = [];
     for (const [key, value] of Object.entries(host.sysctls)) {

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # What a local node (hack/node-cluster.ts) and `make image` (hack/image.sh) need from Debian:
-# containerd, runc, the CNI plugins, iptables and conntrack, buildah and debootstrap, gcc with a
+# containerd, runc, the CNI plugins, iptables, conntrack and nfacct, buildah and debootstrap, gcc with a
 # static libc (the pause image). Installed with apt-get when this runs as root and one is missing;
 # otherwise it names what is missing and exits 1.
 set -euo pipefail
 # command → Debian package
 declare -A PACKAGES=(
   [containerd]=containerd [ctr]=containerd [runc]=runc [/usr/lib/cni/bridge]=containernetworking-plugins
-  [iptables]=iptables [conntrack]=conntrack [buildah]=buildah [debootstrap]=debootstrap
+  [iptables]=iptables [conntrack]=conntrack [nfacct]=nfacct [buildah]=buildah [debootstrap]=debootstrap
   [gcc]=gcc [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev
 )
 missing=()
