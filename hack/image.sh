@@ -121,6 +121,11 @@ pause_image() {
 }
 
 operator_image() {
+  # Every changed source tree adds layers to the cache; start it afresh past 8 GiB.
+  if [ -d "$STORE/storage" ] && [ "$(du -sk "$STORE/storage" 2>/dev/null | cut -f1)" -gt $((8 * 1024 * 1024)) ]; then
+    log "the layer cache in $STORE is over 8 GiB: emptying it"
+    b rmi --all --force >/dev/null 2>&1 || true
+  fi
   base_image
   local args=()
   # npm ci inside the build uses the host's npm registry and the host's CA bundle (which holds the
