@@ -98,6 +98,11 @@ test-e2e: tools ## The Helm chart on a real node: install, failover, rolling upg
 .PHONY: test
 test: typecheck lint test-unit test-integration test-e2e ## Type-check, lint, unit, integration and e2e tests
 
+.PHONY: console-screenshots
+console-screenshots: tools ## Run the console's browser tests and keep their screenshots in docs/console/
+	APPROVAL_SCREENSHOTS_DIR=docs/console node --test --test-reporter=spec --test-concurrency=1 --test-timeout=300000 \
+	  --test-global-setup=test/integration/global-setup.ts 'test/integration/console/*.test.ts'
+
 .PHONY: bench
 bench: build tools ## Benchmark S1–S5 (SPEC §10) against a control plane of its own; QUICK=1 for a small run
 	node test/bench/main.ts $(if $(filter 1 true yes,$(QUICK)),--quick) $(BENCH_ARGS)

@@ -7,7 +7,10 @@ const kubeconfig = join(repoRoot, '.local', 'kubeconfig');
 
 switch (process.argv[2]) {
   case 'up': {
-    const plane = await startControlPlane(dir, kubeconfig);
+    // `up --authentication-config FILE`: trust an OIDC issuer too (make run's console).
+    const flag = process.argv.indexOf('--authentication-config');
+    const authenticationConfig = flag > 0 ? process.argv[flag + 1] : undefined;
+    const plane = await startControlPlane(dir, kubeconfig, { authenticationConfig });
     console.log(`control plane ${plane.serverVersion} ready at ${plane.server}`);
     console.log(`export KUBECONFIG=${kubeconfig}`);
     break;
@@ -17,6 +20,6 @@ switch (process.argv[2]) {
     console.log('control plane stopped');
     break;
   default:
-    console.error('usage: node hack/cluster.ts up|down');
+    console.error('usage: node hack/cluster.ts up [--authentication-config FILE] | down');
     process.exit(2);
 }

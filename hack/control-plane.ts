@@ -155,12 +155,36 @@ async function serverVersion(server: string, pki: Pki): Promise<string> {
   return (JSON.parse(res.body) as { gitVersion: string }).gitVersion;
 }
 
+export interface ControlPlaneOptions {
+  /**
+   * An AuthenticationConfiguration file (`--authentication-config`), e.g. a JWT issuer the
+   * console's people sign in at. Off by default: the integration tests' shared control plane
+   * authenticates client certificates and impersonation only. The API server re-reads the file
+   * when it changes; a running control plane started without it is restarted with it.
+   */
+  authenticationConfig?: string;
+  /** Flags for a real node (hack/node-cluster.ts); never set for the integration tests. */
+  node?: NodeOptions;
+}
+
+/** Whether the running kube-apiserver was started with exactly `args` among its flags. */
+function runsWith(pid: number, args: string[]): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return args.every((arg) => cmdline.includes(arg));
+  } catch {
+    return false;
+  }
+}
+
 /** Starts etcd and kube-apiserver with state in `dir`, or reuses the ones already running there. */
-export async function startControlPlane(dir: string, kubeconfig = join(dir, 'kubeconfig'), node?: NodeOptions): Promise<ControlPlane> {
+export async function startControlPlane(dir: string, kubeconfig = join(dir, 'kubeconfig'), options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   mkdirSync(dir, { recursive: true });
+  const node = options.node;
   const pki = ensurePki(dir, node);
+  const extraArgs = options.authenticationConfig ? [`--authentication-config=${resolve(options.authenticationConfig)}`] : [];
   const previous = readState(dir);
-  if (previous && isAlive(previous.etcdPid) && isAlive(previous.apiserverPid) && (await isReady(previous.server, pki).catch(() => false))) {
+  if (previous && isAlive(previous.etcdPid) && isAlive(previous.apiserverPid) && runsWith(previous.apiserverPid, extraArgs) && (await isReady(previous.server, pki).catch(() => false))) {
     writeKubeconfig(kubeconfig, previous.server, pki);
     return { dir, kubeconfig, server: previous.server, serverVersion: await serverVersion(previous.server, pki) };
   }
@@ -210,6 +234,7 @@ export async function startControlPlane(dir: string, kubeconfig = join(dir, 'kub
           '--kubelet-preferred-address-types=InternalIP',
         ]
       : ['--authorization-mode=RBAC', '--disable-admission-plugins=ServiceAccount']),
+    ...extraArgs,
   ], apiserverLog);
   writeFileSync(stateFile(dir), JSON.stringify({ etcdPid, apiserverPid, server, etcdUrl } satisfies State));
   await waitFor('kube-apiserver', () => isReady(server, pki), 120_000, apiserverLog);

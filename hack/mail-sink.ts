@@ -30,4 +30,9 @@ const server = new SMTPServer({
     });
   },
 });
+server.on('error', (err: NodeJS.ErrnoException) => {
+  const why = err.code === 'EADDRINUSE' ? `port ${portArg} is already in use (set APPROVAL_SMTP_SINK_PORT to choose another)` : err.message;
+  console.error(`mail sink: ${why}`);
+  process.exit(1);
+});
 server.listen(Number(portArg), '127.0.0.1', () => console.log(`mail sink on smtp://127.0.0.1:${portArg}, mails in ${dir}`));

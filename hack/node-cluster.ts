@@ -451,7 +451,7 @@ export async function startNodeCluster(dir: string, kubeconfig = join(dir, 'kube
 
   const previous = readState(dir);
   if (previous && Object.values(previous.pids).every((pid) => isAlive(pid) && isOurs(pid, dir)) && nodeReady(kubeconfig)) {
-    const plane = await startControlPlane(planeDir, kubeconfig, { address: NODE_IP, serviceIp: SERVICE_IP });
+    const plane = await startControlPlane(planeDir, kubeconfig, { node: { address: NODE_IP, serviceIp: SERVICE_IP } });
     return { dir, kubeconfig, server: plane.server, serverVersion: plane.serverVersion, containerdSocket: previous.containerdSocket };
   }
   await stopNodeCluster(dir);
@@ -475,7 +475,7 @@ export async function startNodeCluster(dir: string, kubeconfig = join(dir, 'kube
   run('iptables', ['-A', EGRESS_CHAIN, '-j', 'REJECT']);
   run('iptables', ['-I', 'FORWARD', '1', '-s', POD_CIDR, '-m', 'comment', '--comment', 'approval-operator node: pods stay on this machine', '-j', EGRESS_CHAIN]);
 
-  const plane = await startControlPlane(planeDir, kubeconfig, { address: NODE_IP, serviceIp: SERVICE_IP });
+  const plane = await startControlPlane(planeDir, kubeconfig, { node: { address: NODE_IP, serviceIp: SERVICE_IP } });
   const pkiDir = join(planeDir, 'pki');
   const ca = ensureCa(pkiDir, 'approval-operator-local-ca');
   const admin = { cert: join(pkiDir, 'admin.crt'), key: join(pkiDir, 'admin.key') };

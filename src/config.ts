@@ -1,9 +1,10 @@
-// The operator's flags (SPEC §1). Every flag can also come from APPROVAL_<FLAG> in the
+// The operator's flags. Every flag can also come from APPROVAL_<FLAG> in the
 // environment (`--smtp-url` ← APPROVAL_SMTP_URL); a flag given on the command line wins.
 // The result is validated against a JSON schema with ajv, so a bad value fails at start with
 // the flag named.
 import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
+import { outboundEntryProblem } from './notify/delivery/outbound-policy.ts';
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -21,6 +22,14 @@ export interface OperatorConfig {
   teamGroupPrefix: string;
   notifications: 'deliver' | 'create-only';
   allowedRecipientDomains: string[];
+  /** Exceptions to the outbound policy's refused ranges: IPs, CIDRs, host names, *.domain. */
+  allowOutbound: string[];
+  /** More refused IPs and CIDRs (e.g. the cluster's service and pod CIDRs); win over allowOutbound. */
+  denyOutbound: string[];
+  /** Plain http:// for chat, webhook and callback URLs (default: https only). */
+  allowInsecureHttp: boolean;
+  /** The approvals console's public URL: notifications link to each object's page there. */
+  consoleUrl?: string;
 }
 
 const flags = {
@@ -39,6 +48,10 @@ const flags = {
   'team-group-prefix': { type: 'string', default: 'team:' },
   notifications: { type: 'string', default: 'deliver' },
   'allowed-recipient-domains': { type: 'string', default: '' },
+  'allow-outbound': { type: 'string', default: '' },
+  'deny-outbound': { type: 'string', default: '' },
+  'allow-insecure-http': { type: 'string', default: 'false' },
+  'console-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -55,6 +68,7 @@ const schema = {
     notifications: { enum: ['deliver', 'create-only'] },
     allowedRecipientDomains: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9.-]+$' } },
     workers: { type: 'integer', minimum: 1, maximum: 64 },
+    consoleUrl: { type: 'string', pattern: '^https?://[^\\s]+$' },
   },
 } as const;
 
@@ -73,9 +87,15 @@ export const usage = `Usage: node dist/main.js [flags]   (each flag also from AP
   --workers N                     reconcile workers per controller (default 4)
   --team-group-prefix PREFIX      group of a decider team is PREFIX+teamName (default "team:")
   --notifications MODE            deliver (default) or create-only (another service delivers)
-  --allowed-recipient-domains D   comma-separated e-mail domains notifications may go to (default: any)`;
+  --allowed-recipient-domains D   comma-separated e-mail domains notifications may go to (default: any)
+  --allow-outbound LIST           comma-separated IPs, CIDRs, host names, *.domains that chat, webhook and
+                                  callback POSTs may reach although loopback/private/link-local/… (default: none)
+  --deny-outbound LIST            comma-separated IPs and CIDRs they never reach, e.g. the service CIDR (wins)
+  --allow-insecure-http true|false  allow http:// URLs for them (default false: https only)
+  --console-url URL               the approvals console; notifications link to each request's page there`;
 
 const envName = (flag: string) => `APPROVAL_${flag.replace(/-/g, '_').toUpperCase()}`;
+const list = (value: string | undefined) => (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, podNamespace?: string): OperatorConfig | 'help' {
   const { values } = parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false });
@@ -102,7 +122,19 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, podNamespace
     teamGroupPrefix: value('team-group-prefix') ?? 'team:',
     notifications: value('notifications') as OperatorConfig['notifications'],
     allowedRecipientDomains: (value('allowed-recipient-domains') ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean),
+    allowOutbound: list(value('allow-outbound')),
+    denyOutbound: list(value('deny-outbound')),
+    allowInsecureHttp: value('allow-insecure-http') === 'true',
+    consoleUrl: value('console-url')?.replace(/\/+$/, '') || undefined,
   };
+  const insecure = value('allow-insecure-http');
+  if (insecure !== 'true' && insecure !== 'false') throw new Error(`invalid configuration: --allow-insecure-http must be true or false, got "${insecure}"`);
+  for (const [flag, entries, kind] of [['allow-outbound', config.allowOutbound, 'allow'], ['deny-outbound', config.denyOutbound, 'deny']] as const) {
+    for (const entry of entries) {
+      const problem = outboundEntryProblem(entry, kind);
+      if (problem) throw new Error(`invalid configuration: --${flag} entry "${entry}" is ${problem}`);
+    }
+  }
   const validate = new Ajv({ allErrors: true }).compile(schema);
   if (!validate(config)) {
     const problems = (validate.errors ?? []).map((e) => `--${e.instancePath.slice(1).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${e.message}`);

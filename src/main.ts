@@ -1,19 +1,35 @@
 // The operator process: `node dist/main.js` (or `node src/main.ts` in development).
 import { existsSync, readFileSync } from 'node:fs';
-import { parseConfig, usage } from './config.ts';
+import { parseConfig, usage, type OperatorConfig } from './config.ts';
 import { createOperator } from './operator.ts';
 import { KubeClient } from './runtime/kube-client.ts';
 import { createLogger } from './runtime/logger.ts';
 
 const serviceAccountNamespace = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
+/** Which flag sets each listening port, for a message that says what to change. */
+function portInUse(err: unknown, config: OperatorConfig | undefined): string | undefined {
+  const { code, port } = err as { code?: string; port?: number };
+  if (code !== 'EADDRINUSE' || !config) return undefined;
+  const flags: Array<[number, string]> = [
+    [config.metricsPort, '--metrics-port (APPROVAL_METRICS_PORT)'],
+    [config.healthPort, '--health-port (APPROVAL_HEALTH_PORT)'],
+    [config.webhookPort, '--webhook-port (APPROVAL_WEBHOOK_PORT)'],
+  ];
+  const flag = flags.find(([candidate]) => candidate === port)?.[1] ?? 'the port flags';
+  return `port ${port} is already in use: choose another with ${flag}`;
+}
+
+let config: OperatorConfig | undefined;
+
 async function main(): Promise<void> {
   const podNamespace = existsSync(serviceAccountNamespace) ? readFileSync(serviceAccountNamespace, 'utf8').trim() : undefined;
-  const config = parseConfig(process.argv.slice(2), process.env, podNamespace);
-  if (config === 'help') {
+  const parsed = parseConfig(process.argv.slice(2), process.env, podNamespace);
+  if (parsed === 'help') {
     console.error(usage);
     return;
   }
+  config = parsed;
   const log = createLogger(config.logLevel);
   const client = KubeClient.fromKubeconfig(config.kubeconfig);
   client.fieldManager = 'approval-operator';
@@ -28,7 +44,14 @@ async function main(): Promise<void> {
     leaderElection: config.leaderElect ? { namespace: config.leaderElectionNamespace } : undefined,
     delivery:
       config.notifications === 'deliver'
-        ? { smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, allowedRecipientDomains: config.allowedRecipientDomains, operatorNamespace: config.leaderElectionNamespace }
+        ? {
+            smtpUrl: config.smtpUrl,
+            mailFrom: config.mailFrom,
+            allowedRecipientDomains: config.allowedRecipientDomains,
+            operatorNamespace: config.leaderElectionNamespace,
+            outbound: { allow: config.allowOutbound, deny: config.denyOutbound, allowInsecureHttp: config.allowInsecureHttp },
+            consoleUrl: config.consoleUrl,
+          }
         : undefined,
     webhook: config.webhookPort !== 0 && config.webhookCertDir ? { port: config.webhookPort, certDir: config.webhookCertDir } : undefined,
     teamGroupPrefix: config.teamGroupPrefix,
@@ -58,6 +81,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : String(err));
+  console.error(portInUse(err, config) ?? (err instanceof Error ? err.message : String(err)));
   process.exit(1);
 });

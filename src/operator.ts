@@ -30,7 +30,7 @@ export interface OperatorOptions {
   metricsPort?: number;
   workers?: number;
   notifier?: Notifier;
-  /** Delivery of Notifications (SPEC §9.3); absent = create-only (another service delivers). */
+  /** Delivery of Notifications; absent = create-only (another service delivers). */
   delivery?: Omit<DeliveryControllerOptions, 'client' | 'log' | 'now'>;
   /** Admission webhooks over TLS; served on every replica, leader or not. */
   webhook?: { port: number; certDir: string; operatorUsername?: string };
@@ -81,12 +81,8 @@ export function createOperator(options: OperatorOptions): Manager {
   });
   // A policy changed: every request may have a different effective strategy now.
   requestController.watch(policies, ({ type }) => (type === 'RESYNC' ? [] : requests.cache.keys()));
-  requests.addHandler(({ type, object }) => {
-    const state = object.status?.lastState ?? object.spec.state;
-    if (type !== 'DELETED' || (state !== 'Pending' && state !== 'Semigranted')) return;
-    const { namespace = '', name, uid = '' } = object.metadata;
-    void notifier.withdrawn({ kind: 'ApprovalRequest', namespace, name, uid, action: object.spec.action ?? 'unknown', from: state, actor: 'unknown', object });
-  });
+  // A deleted pending request is withdrawn by its reconcile (the withdrawal finalizer, ADR 0006),
+  // on the leader only, also when it was deleted while no operator ran.
 
   const approvalController = new Controller({
     name: 'approval',
@@ -128,12 +124,20 @@ export function createOperator(options: OperatorOptions): Manager {
   return manager;
 }
 
-/** Keeps the by-state gauge current from the caches (no API calls). */
+/** Keeps the by-state and oldest-pending gauges current from the caches (no API calls). */
 function countObjectsByState(requests: { cache: { list(): ApprovalRequest[] } }, approvals: { cache: { list(): Approval[] } }, metrics: ApprovalMetrics): void {
   const timer = setInterval(() => {
     metrics.requestsByState.reset();
-    for (const r of requests.cache.list()) metrics.requestsByState.inc({ kind: 'ApprovalRequest', state: r.spec.state ?? 'Pending' });
-    for (const a of approvals.cache.list()) metrics.requestsByState.inc({ kind: 'Approval', state: a.spec.state ?? 'Pending' });
+    for (const [kind, objects] of [['ApprovalRequest', requests.cache.list()], ['Approval', approvals.cache.list()]] as const) {
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const object of objects) {
+        const state = object.spec.state ?? 'Pending';
+        metrics.requestsByState.inc({ kind, state });
+        const created = Date.parse(object.metadata.creationTimestamp ?? '');
+        if ((state === 'Pending' || state === 'Semigranted') && created < oldest) oldest = created;
+      }
+      metrics.oldestPending.set({ kind }, Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
+    }
   }, 15_000);
   timer.unref();
 }

@@ -8,6 +8,7 @@ import { REQUESTED_BY_ANNOTATION } from '../api/resources.ts';
 import type { UserInfo } from '../authorization/identity.ts';
 import { capturedGroups } from '../authorization/voter-groups.ts';
 import { SYSTEM_DECIDER, type StageSpec } from '../engine/index.ts';
+import { finalizerPatch } from '../controller/finalizer.ts';
 import { pointerSegment } from '../runtime/json-pointer.ts';
 import type { JsonPatchOperation } from './admission-review.ts';
 import { evaluateSubject, isRepeatVote, startsWith, type AdmissionSubject } from './subject.ts';
@@ -44,6 +45,8 @@ function creationPatch(subject: AdmissionSubject, user: UserInfo, isOperator: bo
   const derived = evaluateSubject(subject, settingsOf(context), decisions).evaluation.state;
   if (decisions.length > 0) ops.push({ op: 'replace', path: '/spec/decisions', value: decisions });
   if (derived !== subject.object.spec.state) ops.push({ op: 'replace', path: '/spec/state', value: derived });
+  // The withdrawal finalizer rides in the create of an open request: no write of its own (ADR 0006).
+  ops.push(...finalizerPatch(subject.object, derived));
   return ops;
 }
 
@@ -62,6 +65,8 @@ function votePatch(subject: AdmissionSubject, user: UserInfo, isOperator: boolea
   return [
     { op: 'replace', path: '/spec/decisions', value: kept },
     { op: 'replace', path: '/spec/state', value: state },
+    // ... and leaves with the vote that settles it.
+    ...(subject.kind === 'ApprovalRequest' ? finalizerPatch(subject.object, state) : []),
   ];
 }
 

@@ -9,6 +9,7 @@ import type { AccessReview } from '../authorization/access-review.ts';
 import { mayDecide } from '../authorization/decider-eligibility.ts';
 import { APPROVAL_FIELDS, OWNER_RULES, REQUEST_FIELDS, changedFields, type FieldChange } from '../authorization/field-ownership.ts';
 import { userLabel, type UserInfo } from '../authorization/identity.ts';
+import { SIGNING_SECRET_RULE, maySignWith } from '../authorization/secret-use.ts';
 import { mayFileFor } from '../authorization/team-authority.ts';
 import { AUTOAPPROVE, DELEGATE } from '../authorization/verbs.ts';
 import { SYSTEM_DECIDER, grantsWithoutVotes } from '../engine/index.ts';
@@ -63,6 +64,12 @@ async function validateCreate(subject: AdmissionSubject, user: UserInfo, context
   const team = request.spec.requester?.teamName ?? '';
   const filing = await mayFileFor(user, { team, namespace: namespaceOf(subject), teamGroupPrefix: context.teamGroupPrefix }, context.access);
   if (!filing.allowed) return `${who} may not file ${subject.label} for team "${team}": ${filing.detail} (rule: filing for a team is an authority)`;
+  // The callback cannot change after creation, so this is the one place to check its Secret.
+  const secretRef = request.spec.callback?.secretRef;
+  const signing = await maySignWith(user, secretRef, namespaceOf(subject), context.access);
+  if (!signing.allowed) {
+    return `${who} may not create ${subject.label} with spec.callback.secretRef "${secretRef?.name}": ${signing.detail} (rule: ${SIGNING_SECRET_RULE})`;
+  }
   const votes = subject.newDecisions.filter((decision) => decision.name !== SYSTEM_DECIDER || decision.resultingState !== 'Granted');
   if (votes.length > 0) {
     return `${who} cannot create ${subject.label} with the decision of "${votes[0]?.name}": deciders append their votes after it is created; only a System grant may come with it (rule: decisions are votes of authenticated people)`;

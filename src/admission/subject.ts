@@ -53,7 +53,7 @@ export function evaluateSubject(subject: AdmissionSubject, settings: EvaluationS
 
 const direction = (state: string) => (state === 'Granted' || state === 'Semigranted' ? 'approve' : state);
 
-/** The same person voting the same way again, changing nothing: accepted, recorded once (SPEC §5.2). */
+/** The same person voting the same way again, changing nothing: accepted, recorded once. */
 export function isRepeatVote(before: SubjectEvaluation, after: SubjectEvaluation, earlier: DecisionEntry[], vote: DecisionEntry): boolean {
   const unchanged =
     before.evaluation.state === after.evaluation.state &&

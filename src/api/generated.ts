@@ -169,7 +169,7 @@ export interface SecretKeyRef {
 export interface ApprovalRequestStatus {
   /** The transitions allowed from the current state, in table order. */
   availableTransitions?: AvailableTransition[];
-  /** Standard conditions: Approved, Processing, Ready (SPEC section 6). */
+  /** Standard conditions: Approved, Processing, Ready (docs/api.md). */
   conditions?: ConditionEntry[];
   /**
    * The state the operator last processed.
@@ -291,7 +291,7 @@ export type ApprovalState = 'Pending' | 'Semigranted' | 'Granted' | 'Rejected' |
 export interface ApprovalStatus {
   /** The transitions allowed from the current state, in table order. */
   availableTransitions?: AvailableTransition[];
-  /** Standard conditions: Approved, Processing, Ready (SPEC section 6). */
+  /** Standard conditions: Approved, Processing, Ready (docs/api.md). */
   conditions?: ConditionEntry[];
   /**
    * The state the operator last processed.

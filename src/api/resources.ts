@@ -35,6 +35,11 @@ export const OPERATOR_ANNOTATION_PREFIX = 'approval.cp.ei.telekom.de/';
 /** The creator's username, stamped by the mutating webhook on create; immutable afterwards. */
 export const REQUESTED_BY_ANNOTATION = 'approval.cp.ei.telekom.de/requested-by';
 export const BASELINE_ANNOTATION = 'approval.cp.ei.telekom.de/baseline';
+/**
+ * The operator's finalizer on ApprovalRequests while they are Pending or Semigranted: it keeps a
+ * deleted request until its decider has been told it was withdrawn (ADR 0006).
+ */
+export const WITHDRAWAL_FINALIZER = 'approval.cp.ei.telekom.de/withdrawal';
 
 export const NOTIFICATION_GROUP = 'notification.cp.ei.telekom.de';
 export const NOTIFICATION_API_VERSION = 'notification.cp.ei.telekom.de/v1';

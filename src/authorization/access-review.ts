@@ -5,6 +5,8 @@ import type { KubeClient } from '../runtime/kube-client.ts';
 import type { UserInfo } from './identity.ts';
 
 export interface AccessCheck {
+  /** API group of the resource (default: approval.cp.ei.telekom.de); "" for the core group (e.g. secrets). */
+  group?: string;
   verb: string;
   resource: string;
   namespace: string;
@@ -27,7 +29,7 @@ export function subjectAccessReview(client: KubeClient): AccessReview {
         user: user.username,
         uid: user.uid,
         groups: user.groups,
-        resourceAttributes: { group: API_GROUP, resource: check.resource, verb: check.verb, namespace: check.namespace, name: check.name },
+        resourceAttributes: { group: check.group ?? API_GROUP, resource: check.resource, verb: check.verb, namespace: check.namespace, name: check.name },
       },
     });
     return review.status?.allowed === true;

@@ -5,10 +5,25 @@ import { parseArgs } from 'node:util';
 
 export type Kind = 'ApprovalRequest' | 'Approval';
 export type VoteVerb = 'approve' | 'reject' | 'suspend' | 'resume';
-export type Command = 'list' | 'describe' | VoteVerb;
+export type Command = 'list' | 'describe' | VoteVerb | 'preview' | 'completion';
 
-export const COMMANDS: readonly Command[] = ['list', 'describe', 'approve', 'reject', 'suspend', 'resume'];
+export const COMMANDS: readonly Command[] = ['list', 'describe', 'approve', 'reject', 'suspend', 'resume', 'preview', 'completion'];
 export const VOTE_VERBS: readonly VoteVerb[] = ['approve', 'reject', 'suspend', 'resume'];
+
+/** `-o`: what each command can print instead of its own text. */
+export type OutputFormat = 'json' | 'yaml' | 'wide' | 'name';
+export const OUTPUT_FORMATS: Partial<Record<Command, readonly OutputFormat[]>> = {
+  list: ['json', 'yaml', 'wide', 'name'],
+  describe: ['json', 'yaml'],
+  approve: ['json', 'yaml'],
+  reject: ['json', 'yaml'],
+  suspend: ['json', 'yaml'],
+  resume: ['json', 'yaml'],
+  preview: ['json', 'yaml'],
+};
+
+export const SHELLS = ['bash', 'zsh'] as const;
+export type Shell = (typeof SHELLS)[number];
 
 /** Where and as whom to talk to the cluster. */
 export interface ConnectionOptions {
@@ -26,9 +41,11 @@ export interface Target {
 
 export type Invocation =
   | { command: 'help'; topic?: Command }
-  | { command: 'list'; connection: ConnectionOptions; kind: Kind; allNamespaces: boolean; pending: boolean; mine: boolean }
-  | { command: 'describe'; connection: ConnectionOptions; target: Target }
-  | { command: VoteVerb; connection: ConnectionOptions; target: Target; message?: string };
+  | { command: 'list'; connection: ConnectionOptions; kind: Kind; allNamespaces: boolean; pending: boolean; mine: boolean; output?: OutputFormat }
+  | { command: 'describe'; connection: ConnectionOptions; target: Target; output?: OutputFormat }
+  | { command: VoteVerb; connection: ConnectionOptions; target: Target; message?: string; dryRun?: true; output?: OutputFormat }
+  | { command: 'preview'; connection: ConnectionOptions; file: string; dryRun?: true; output?: OutputFormat }
+  | { command: 'completion'; shell: Shell };
 
 /** A mistake on the command line; `topic` names the command whose usage helps. */
 export class UsageError extends Error {
@@ -51,19 +68,29 @@ const OPTIONS = {
   pending: { type: 'boolean' },
   mine: { type: 'boolean' },
   message: { type: 'string', short: 'm' },
+  output: { type: 'string', short: 'o' },
+  'dry-run': { type: 'string' },
+  filename: { type: 'string', short: 'f' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-type OptionName = keyof typeof OPTIONS;
+export type OptionName = keyof typeof OPTIONS;
+/** The flag table, for shell completion. */
+export const FLAGS: Readonly<Record<OptionName, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>> = OPTIONS;
 
-const COMMON: readonly OptionName[] = ['kubeconfig', 'context', 'namespace', 'as', 'as-group', 'approval', 'help'];
-const ALLOWED: Record<Command, readonly OptionName[]> = {
-  list: [...COMMON, 'all-namespaces', 'pending', 'mine'],
-  describe: COMMON,
-  approve: [...COMMON, 'message'],
-  reject: [...COMMON, 'message'],
-  suspend: [...COMMON, 'message'],
-  resume: [...COMMON, 'message'],
+const CONNECTION: readonly OptionName[] = ['kubeconfig', 'context', 'namespace', 'as', 'as-group', 'help'];
+const COMMON: readonly OptionName[] = [...CONNECTION, 'approval'];
+const VOTE: readonly OptionName[] = [...COMMON, 'message', 'dry-run', 'output'];
+/** The flags each command takes. */
+export const ALLOWED: Record<Command, readonly OptionName[]> = {
+  list: [...COMMON, 'all-namespaces', 'pending', 'mine', 'output'],
+  describe: [...COMMON, 'output'],
+  approve: VOTE,
+  reject: VOTE,
+  suspend: VOTE,
+  resume: VOTE,
+  preview: [...CONNECTION, 'filename', 'dry-run', 'output'],
+  completion: ['help'],
 };
 
 const isCommand = (value: string | undefined): value is Command => COMMANDS.includes(value as Command);
@@ -81,7 +108,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
 
   if (command === undefined) {
     if (values.help || Object.keys(values).length === 0) return { command: 'help' };
-    throw new UsageError('a command is required (list, describe, approve, reject, suspend, resume)');
+    throw new UsageError(`a command is required (${COMMANDS.join(', ')})`);
   }
   if (command === 'help') {
     const topic = rest[0];
@@ -94,8 +121,11 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   for (const option of Object.keys(values) as OptionName[]) {
     if (!ALLOWED[command].includes(option)) throw new UsageError(`flag --${option} is not valid for "${command}"`, command);
   }
+  if (command === 'completion') return completionInvocation(rest);
   const connection = connectionOptions(values, command);
   const approvalFlag = values.approval === true;
+  const output = outputFormat(values.output, command);
+  const dryRun = dryRunFlag(values['dry-run'], command);
 
   if (command === 'list') {
     if (rest.length > 1) throw new UsageError(`"list" takes at most one argument (the kind), got: ${rest.join(' ')}`, command);
@@ -110,14 +140,55 @@ export function parseInvocation(argv: readonly string[]): Invocation {
       allNamespaces: values['all-namespaces'] === true,
       pending: values.pending === true,
       mine: values.mine === true,
+      ...(output && { output }),
     };
+  }
+
+  if (command === 'preview') {
+    if (rest.length > 0) throw new UsageError(`"preview" takes no arguments, got: ${rest.join(' ')} (name the file with -f)`, command);
+    if (!values.filename) throw new UsageError('"preview" needs -f FILE (the ApprovalRequest manifest; - for stdin)', command);
+    return { command, connection, file: values.filename, ...(dryRun && { dryRun }), ...(output && { output }) };
   }
 
   if (rest.length === 0) throw new UsageError(`"${command}" needs the NAME of the object`, command);
   if (rest.length > 1) throw new UsageError(`"${command}" takes one NAME, got: ${rest.join(' ')}`, command);
   const target = parseTarget(rest[0]!, approvalFlag, command);
-  if (command === 'describe') return { command, connection, target };
-  return values.message === undefined ? { command, connection, target } : { command, connection, target, message: values.message };
+  if (command === 'describe') return { command, connection, target, ...(output && { output }) };
+  return {
+    command,
+    connection,
+    target,
+    ...(values.message !== undefined && { message: values.message }),
+    ...(dryRun && { dryRun }),
+    ...(output && { output }),
+  };
+}
+
+function completionInvocation(rest: string[]): Invocation {
+  const shell = rest[0];
+  if (rest.length !== 1 || !SHELLS.includes(shell as Shell)) {
+    throw new UsageError(`"completion" needs the shell: ${SHELLS.join(' or ')}`, 'completion');
+  }
+  return { command: 'completion', shell: shell as Shell };
+}
+
+function outputFormat(value: string | undefined, command: Command): OutputFormat | undefined {
+  if (value === undefined) return undefined;
+  const allowed = OUTPUT_FORMATS[command] ?? [];
+  if (!allowed.includes(value as OutputFormat)) {
+    throw new UsageError(`unable to match a printer for --output="${value}" (allowed for "${command}": ${allowed.join(', ')})`, command);
+  }
+  return value as OutputFormat;
+}
+
+/** kubectl's values: none, client, server. A vote has no client-side result worth showing. */
+function dryRunFlag(value: string | undefined, command: Command): true | undefined {
+  if (value === undefined || value === 'none') return undefined;
+  if (value === 'server') return true;
+  if (value === 'client') {
+    throw new UsageError('--dry-run=client is not supported: only the API server and its admission webhooks can tell what a vote would do; use --dry-run=server', command);
+  }
+  throw new UsageError(`invalid --dry-run value "${value}" (use server, or none)`, command);
 }
 
 function connectionOptions(values: { [K in OptionName]?: unknown }, command: Command): ConnectionOptions {

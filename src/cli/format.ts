@@ -67,7 +67,14 @@ export interface ListOptions {
   kind: Kind;
   allNamespaces: boolean;
   now: Date;
+  /** `-o wide`: also ACTION, TARGET, POLICY, VOTES (after AGE, as kubectl adds its wide columns). */
+  wide?: boolean;
 }
+
+const targetText = (subject: Subject) => {
+  const target = subject.spec.target;
+  return target ? `${target.kind ? `${target.kind}/` : ''}${target.name}` : '';
+};
 
 /** The `list` table: NAME, STATE, STRATEGY, REQUESTER, DECIDER, (EXPIRES,) AGE; NAMESPACE first with -A. */
 export function formatList(subjects: readonly Subject[], options: ListOptions): string {
@@ -80,6 +87,7 @@ export function formatList(subjects: readonly Subject[], options: ListOptions): 
     'DECIDER',
     ...(options.kind === 'Approval' ? ['EXPIRES'] : []),
     'AGE',
+    ...(options.wide ? ['ACTION', 'TARGET', 'POLICY', 'VOTES'] : []),
   ];
   const sorted = [...subjects].sort(
     (a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name),
@@ -93,6 +101,7 @@ export function formatList(subjects: readonly Subject[], options: ListOptions): 
     subject.spec.decider?.teamName ?? '',
     ...(options.kind === 'Approval' ? [subject.status?.expiresAt ? relative(subject.status.expiresAt, options.now) : ''] : []),
     age(subject.metadata.creationTimestamp, options.now),
+    ...(options.wide ? [subject.spec.action ?? '', targetText(subject), subject.status?.policyRef ?? '', String(subject.spec.decisions?.length ?? 0)] : []),
   ]);
   return formatTable(headers, rows);
 }

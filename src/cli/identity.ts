@@ -4,7 +4,8 @@ import { REQUESTED_BY_ANNOTATION } from '../api/resources.ts';
 import { listedAsDecider } from '../authorization/decider-eligibility.ts';
 import { toStageSpecs } from '../evaluation/policy-resolver.ts';
 import { DEFAULT_TEAM_GROUP_PREFIX } from '../engine/index.ts';
-import { ApiError, type KubeClient } from '../runtime/kube-client.ts';
+import { ApiError } from '../runtime/api-protocol.ts';
+import type { ApiClient } from './http-client.ts';
 import { stateOf, type Subject } from './format.ts';
 
 export interface Identity {
@@ -19,7 +20,7 @@ interface SelfSubjectReview {
 /** The prefix that turns a team into a group; set APPROVAL_TEAM_GROUP_PREFIX when the operator uses another. */
 export const teamGroupPrefix = (env: NodeJS.ProcessEnv = process.env) => env.APPROVAL_TEAM_GROUP_PREFIX ?? DEFAULT_TEAM_GROUP_PREFIX;
 
-export async function whoAmI(client: KubeClient): Promise<Identity> {
+export async function whoAmI(client: ApiClient): Promise<Identity> {
   let review: SelfSubjectReview;
   try {
     review = await postReview(client, 'v1');
@@ -33,7 +34,7 @@ export async function whoAmI(client: KubeClient): Promise<Identity> {
   return { username, groups: review.status?.userInfo?.groups ?? [] };
 }
 
-function postReview(client: KubeClient, version: string): Promise<SelfSubjectReview> {
+function postReview(client: ApiClient, version: string): Promise<SelfSubjectReview> {
   return client.create<SelfSubjectReview>(`/apis/authentication.k8s.io/${version}/selfsubjectreviews`, {
     apiVersion: `authentication.k8s.io/${version}`,
     kind: 'SelfSubjectReview',

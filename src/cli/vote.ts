@@ -4,11 +4,15 @@
 import { approvalRequestResource, approvalResource } from '../api/resources.ts';
 import type { ApprovalRequest } from '../api/types.ts';
 import { availableTransitions, isPersonal, transitionTable, type Action, type State, type Strategy } from '../engine/index.ts';
-import { ApiError, PatchType, type KubeClient } from '../runtime/kube-client.ts';
+import { ApiError, PatchType } from '../runtime/api-protocol.ts';
 import { objectPath } from '../runtime/resource.ts';
 import type { Kind, Target, VoteVerb } from './args.ts';
 import { VERB_OF_ACTION } from './describe.ts';
 import { effectiveStrategy, kindLabel, stateOf, type Subject } from './format.ts';
+import type { ApiClient } from './http-client.ts';
+import { VoteRefused } from './errors.ts';
+
+export { VoteRefused };
 
 export const VOTES: Record<VoteVerb, { action: Action; resultingState: State; past: string }> = {
   approve: { action: 'Allow', resultingState: 'Granted', past: 'approved' },
@@ -18,9 +22,6 @@ export const VOTES: Record<VoteVerb, { action: Action; resultingState: State; pa
 };
 
 export const MAX_ATTEMPTS = 5;
-
-/** A vote the plugin will not send, with the reason to show. */
-export class VoteRefused extends Error {}
 
 export const resourceOf = (kind: Kind) => (kind === 'Approval' ? approvalResource : approvalRequestResource);
 
@@ -78,15 +79,21 @@ export interface VoteResult {
   observed: boolean;
   subject: Subject;
   attempts: number;
+  /** A server-side dry run: `subject` is what admission made of the write; nothing was stored. */
+  dryRun?: boolean;
+  /** Whether the server kept the vote (the webhook drops a person's repeat of their own vote). */
+  recorded?: boolean;
 }
 
 export interface VoteOptions {
-  client: KubeClient;
+  client: ApiClient;
   namespace: string;
   target: Target;
   verb: VoteVerb;
   username: string;
   comment?: string;
+  /** `--dry-run=server`: the API server runs admission (the webhooks derive the state) and stores nothing. */
+  dryRun?: boolean;
   /** How long to wait for the operator to move the state (default 3 s). */
   settleMs?: number;
   pollMs?: number;
@@ -104,7 +111,7 @@ export async function castVote(options: VoteOptions): Promise<VoteResult> {
     if (refused) throw new VoteRefused(refused);
     let patched: Subject;
     try {
-      patched = await client.patch<Subject>(path, decisionPatch(subject, decision), PatchType.json);
+      patched = await client.patch<Subject>(path, decisionPatch(subject, decision), PatchType.json, options.dryRun ? { dryRun: 'All' } : undefined);
     } catch (err) {
       if (!isStale(err) && !mayBeStale(err)) throw err;
       const current = await client.get<Subject>(path);
@@ -116,13 +123,17 @@ export async function castVote(options: VoteOptions): Promise<VoteResult> {
       subject = current;
       continue;
     }
+    const before = stateOf(subject) as State;
+    const recorded = (patched.spec.decisions ?? []).length > (subject.spec.decisions ?? []).length;
+    // Nothing was stored, so there is nothing for the operator to process: the webhook's answer is all.
+    if (options.dryRun) return { before, after: stateOf(patched) as State, observed: false, subject: patched, attempts: attempt, dryRun: true, recorded };
     const settled = await settle(client, path, patched, options.settleMs ?? 3000, options.pollMs ?? 200);
-    return { before: stateOf(subject) as State, after: stateOf(settled.subject) as State, ...settled, attempts: attempt };
+    return { before, after: stateOf(settled.subject) as State, ...settled, attempts: attempt, recorded };
   }
 }
 
 /** Re-reads until the operator has seen the vote (or the time is up); the last read wins. */
-async function settle(client: KubeClient, path: string, patched: Subject, settleMs: number, pollMs: number) {
+async function settle(client: ApiClient, path: string, patched: Subject, settleMs: number, pollMs: number) {
   const deadline = Date.now() + settleMs;
   const generation = patched.metadata.generation ?? 0;
   let subject = patched;
@@ -137,8 +148,17 @@ async function settle(client: KubeClient, path: string, patched: Subject, settle
 }
 
 /** `approvalrequest/orders-read approved by alice: Pending → Granted`. */
-export function formatVoteResult(verb: VoteVerb, kind: Kind, name: string, username: string, result: Pick<VoteResult, 'before' | 'after' | 'observed'>): string {
+export function formatVoteResult(verb: VoteVerb, kind: Kind, name: string, username: string, result: Pick<VoteResult, 'before' | 'after' | 'observed' | 'dryRun' | 'recorded'>): string {
+  if (result.dryRun) return formatDryRun(verb, `${kindLabel(kind)}/${name}`, username, result);
   const head = `${kindLabel(kind)}/${name} ${VOTES[verb].past} by ${username}`;
   if (result.before !== result.after) return `${head}: ${result.before} → ${result.after}`;
   return `${head}: still ${result.after}${result.observed ? '' : ' (the operator has not processed the vote yet)'}`;
+}
+
+/** What the API server and its admission webhooks made of the vote, without storing it. */
+function formatDryRun(verb: VoteVerb, ref: string, username: string, result: Pick<VoteResult, 'before' | 'after' | 'recorded'>): string {
+  const tail = '(server dry run: admission accepted the vote; nothing was stored)';
+  if (result.recorded === false) return `${ref} would not change: the server drops ${username}'s vote as a repeat of an earlier one; it stays ${result.after} ${tail}`;
+  const head = `${ref} would be ${VOTES[verb].past} by ${username}`;
+  return result.before !== result.after ? `${head}: ${result.before} → ${result.after} ${tail}` : `${head}: it stays ${result.after} ${tail}`;
 }

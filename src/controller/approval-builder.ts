@@ -1,4 +1,4 @@
-// The Approval a granted request produces (SPEC §6): named after its target, a copy of the
+// The Approval a granted request produces: named after its target, a copy of the
 // request's content and labels, `approvedRequest` pointing back, owned by the target when that is
 // possible. Of several granted requests for one target, the newest grant's content stands.
 import type { Approval, ApprovalRequest, ObjectRef } from '../api/types.ts';

@@ -1,11 +1,11 @@
-// Reconciles an Approval (SPEC §6): the grant's own lifecycle (suspend, resume, deny, allow again),
+// Reconciles an Approval: the grant's own lifecycle (suspend, resume, deny, allow again),
 // expiry after the policy's grantValidity with a System decision, the status, and one report per
-// state change. The decisions copied from the request are history: evaluation starts from the
+// state change, named after the decision that caused it (ADR 0006). The decisions copied from the request are history: evaluation starts from the
 // baseline annotation (`Granted/<n>`: the state after the first n decisions).
 import type { Logger } from 'pino';
 import type { Approval, ApprovalPolicy, DecisionEntry, ObjectRef } from '../api/types.ts';
 import { BASELINE_ANNOTATION, approvalResource } from '../api/resources.ts';
-import { durationOrUndefined, type Evaluation, type State } from '../engine/index.ts';
+import { SYSTEM_DECIDER, durationOrUndefined, type Evaluation, type State } from '../engine/index.ts';
 import { dueReminders, mergeRefs } from '../notify/creation/index.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
@@ -17,6 +17,7 @@ import { evaluateApproval } from '../evaluation/subject-evaluation.ts';
 import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
 import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
+import { transitionsSince, type HistoryStep } from './transition-history.ts';
 import { apiTime } from '../runtime/time.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
 
@@ -99,7 +100,11 @@ export class ApprovalReconciler {
     const newGrant = expiresAt !== undefined && !recorded;
     const reminders = recorded && evaluation.state === 'Granted' ? await this.sendDueReminders(approval, expiresAt, resolution.policy, now) : NO_REMINDERS;
     const previousState = approval.status?.lastState as State | undefined;
-    const transitionRefs = previousState !== evaluation.state ? await this.reportTransition(approval, previousState, evaluation, resolution.strategy, decisions.length) : [];
+    const steps =
+      previousState !== evaluation.state
+        ? transitionsSince({ states: evaluation.states, decisions: evaluation.decisions, offset: history.length }, previousState)
+        : [];
+    const transitionRefs = await this.reportTransitions(approval, steps, resolution.strategy);
     const notificationRefs = [...reminders.refs, ...transitionRefs];
     const sent = approval.status?.remindersSent ?? [];
     const desired = {
@@ -163,19 +168,34 @@ export class ApprovalReconciler {
     return validityMs === undefined ? undefined : new Date(grantedAt + validityMs);
   }
 
-  private reportTransition(approval: Approval, from: State | undefined, evaluation: Evaluation, strategy: string, occurrence: number): Promise<ObjectRef[]> {
-    const last = evaluation.decisions.at(-1);
-    return this.deps.reporter.report({
-      kind: 'Approval',
-      object: approval,
-      strategy,
-      action: approval.spec.action ?? 'unknown',
-      from,
-      to: evaluation.state,
-      actor: last?.name ?? 'System',
-      writer: last?.actor,
-      comment: last?.comment,
-      occurrence,
-    });
+  /**
+   * Reports each step under its own name. The decisions belong to the grant in approvedRequest: a
+   * newer grant replaces them and counts from its own baseline, so the grant is part of the name.
+   */
+  private reportTransitions(approval: Approval, steps: readonly HistoryStep[], strategy: string): Promise<ObjectRef[]> {
+    if (steps.length === 0) return Promise.resolve([]);
+    const epoch = approval.spec.approvedRequest?.uid;
+    return this.deps.reporter.reportAll(
+      steps.map((step) => {
+        // The creation (no own decision yet) is the operator's: it issued the grant.
+        const decision = step.decision;
+        const actor = decision?.name ?? SYSTEM_DECIDER;
+        return {
+          kind: 'Approval',
+          object: approval,
+          strategy,
+          action: approval.spec.action ?? 'unknown',
+          from: step.from,
+          to: step.to,
+          actor,
+          writer: decision?.actor,
+          comment: decision?.comment,
+          occurrence: step.index,
+          epoch,
+          actorEmail: decision?.email,
+          actionedAt: decision?.timestamp ?? (step.from === undefined ? approval.metadata.creationTimestamp : undefined),
+        };
+      }),
+    );
   }
 }

@@ -1,6 +1,8 @@
-// Reconciles an ApprovalRequest (SPEC §6): policy → effective strategy → evaluation of the votes;
+// Reconciles an ApprovalRequest: policy → effective strategy → evaluation of the votes;
 // System decisions for Auto, trusted teams and timeouts; the derived state written back when the
-// stored one disagrees; the Approval on grant; the status; and one report per state change.
+// stored one disagrees; the Approval on grant; the status; one report per state change, named
+// after the decision that caused it; and the withdrawal finalizer (ADR 0006): on while the request
+// is open, so a deleted pending request waits until its decider has been told.
 import type { Approval, ApprovalPolicy, ApprovalRequest, ObjectRef } from '../api/types.ts';
 import { REQUESTED_BY_ANNOTATION, approvalRequestResource } from '../api/resources.ts';
 import { durationOrUndefined, type Evaluation, type State } from '../engine/index.ts';
@@ -16,6 +18,8 @@ import { systemDecision, writeSpec, writeStatus } from './spec-writer.ts';
 import { commonStatus, statusPatch } from './status.ts';
 import type { TransitionReporter } from './transition-reporter.ts';
 import { allSettledOrThrow } from './settle.ts';
+import { finalizersFor, hasFinalizer, isOpen, patchFinalizer } from './finalizer.ts';
+import { transitionsSince, type HistoryStep } from './transition-history.ts';
 import { mergeRefs } from '../notify/creation/index.ts';
 import { apiTime } from '../runtime/time.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
@@ -33,8 +37,6 @@ export interface RequestReconcilerDeps {
   now?: () => Date;
 }
 
-const OPEN_STATES: readonly State[] = ['Pending', 'Semigranted'];
-
 export class ApprovalRequestReconciler {
   private readonly deps: RequestReconcilerDeps;
   private readonly now: () => Date;
@@ -47,10 +49,11 @@ export class ApprovalRequestReconciler {
 
   reconcile = async (key: string): Promise<ReconcileResult | void> => {
     const request = this.deps.requests.cache.get(key);
-    if (!request || request.metadata.deletionTimestamp) {
+    if (!request) {
       this.ownWrites.forget(key);
       return;
     }
+    if (request.metadata.deletionTimestamp) return this.finalize(key, request);
     // Our last write has not reached the cache yet; its watch event queues the key again.
     if (this.ownWrites.isBehind(key, request.metadata.resourceVersion)) return;
     const now = this.now();
@@ -64,7 +67,9 @@ export class ApprovalRequestReconciler {
     if (system) {
       const decisions = [...(request.spec.decisions ?? []), system];
       const after = evaluateWith(decisions);
-      this.ownWrites.remember(key, await writeSpec(this.deps.client, approvalRequestResource, request, { state: after.state, decisions }));
+      // A System grant or expiry settles the request: its finalizer goes in the same write.
+      const finalizers = finalizersFor(request, isOpen(after.state));
+      this.ownWrites.remember(key, await writeSpec(this.deps.client, approvalRequestResource, request, { state: after.state, decisions, finalizers }));
       return;
     }
     if (request.spec.state !== evaluation.state) {
@@ -72,13 +77,22 @@ export class ApprovalRequestReconciler {
       return;
     }
 
+    const open = isOpen(evaluation.state);
+    // The finalizer goes on before anyone is told about the request (its first report), so that a
+    // decider who heard of a request hears of its withdrawal; it comes off once the request settled.
+    if (open && !hasFinalizer(request)) this.ownWrites.remember(key, await patchFinalizer(this.deps.client, approvalRequestResource, request, true));
+
     const previousState = request.status?.lastState as State | undefined;
-    // The Approval and the transition's report (Notifications, Event) do not depend on each other:
-    // made at the same time, the status write waits for their longest path, not their sum.
-    const [approval, notificationRefs] = await allSettledOrThrow([
+    const steps = previousState !== evaluation.state ? transitionsSince({ states: evaluation.states, decisions: evaluation.decisions, foldLeadingSystemGrants: true }, previousState) : [];
+    // The Approval, the transitions' reports (Notifications, Event) and the finalizer's release do
+    // not depend on each other: made at the same time, the status write waits for their longest
+    // path, not their sum.
+    const [approval, notificationRefs, released] = await allSettledOrThrow([
       evaluation.state === 'Granted' ? ensureApproval(this.deps.client, this.deps.approvals, request) : Promise.resolve(undefined),
-      previousState !== evaluation.state ? this.reportTransition(request, previousState, evaluation, strategy) : Promise.resolve([]),
+      this.reportTransitions(request, steps, strategy),
+      open ? Promise.resolve(undefined) : patchFinalizer(this.deps.client, approvalRequestResource, request, false),
     ] as const);
+    this.ownWrites.remember(key, released);
     const desired = {
       ...commonStatus({
         evaluation,
@@ -88,7 +102,7 @@ export class ApprovalRequestReconciler {
         previousConditions: request.status?.conditions,
         now,
       }),
-      expiresAt: expiresAt && OPEN_STATES.includes(evaluation.state) ? apiTime(expiresAt) : undefined,
+      expiresAt: expiresAt && open ? apiTime(expiresAt) : undefined,
       // The Approval of the request's target, also when a newer grant's content is in force there.
       approval: approval ?? request.status?.approval,
       notificationRefs: mergeRefs(request.status?.notificationRefs, notificationRefs),
@@ -96,8 +110,37 @@ export class ApprovalRequestReconciler {
     const patch = statusPatch(request.status as Record<string, unknown> | undefined, desired);
     if (patch) this.ownWrites.remember(key, await writeStatus(this.deps.client, approvalRequestResource, request, patch));
 
-    if (expiresAt && OPEN_STATES.includes(evaluation.state)) return { requeueAfterMs: Math.max(0, expiresAt.getTime() - now.getTime()) + 10 };
+    if (expiresAt && open) return { requeueAfterMs: Math.max(0, expiresAt.getTime() - now.getTime()) + 10 };
   };
+
+  /**
+   * A request being deleted. While it carries our finalizer: when its decisions leave it open, the
+   * decider is told it was withdrawn (one Notification per request, found again after a crash);
+   * then the finalizer is released and the API server removes the request. A request decided
+   * just before its deletion is released without a notice.
+   */
+  private async finalize(key: string, request: ApprovalRequest): Promise<void> {
+    if (!hasFinalizer(request)) {
+      this.ownWrites.forget(key);
+      return;
+    }
+    const { evaluation } = evaluateRequest(request, { policies: this.deps.policies.cache.list(), teamGroupPrefix: this.deps.teamGroupPrefix });
+    if (isOpen(evaluation.state)) {
+      const { namespace = '', name, uid = '' } = request.metadata;
+      await this.deps.reporter.withdrawn(request, {
+        kind: 'ApprovalRequest',
+        namespace,
+        name,
+        uid,
+        action: request.spec.action ?? 'unknown',
+        from: evaluation.state,
+        actor: 'unknown',
+        object: request,
+      });
+    }
+    await patchFinalizer(this.deps.client, approvalRequestResource, request, false);
+    this.ownWrites.forget(key);
+  }
 
   /** The request's own timeout wins over the policy's; none means it never expires. */
   private expiryOf(request: ApprovalRequest, resolution: Resolution): Date | undefined {
@@ -109,7 +152,7 @@ export class ApprovalRequestReconciler {
   }
 
   private systemDecisionFor(request: ApprovalRequest, evaluation: Evaluation, resolution: Resolution, expiresAt: Date | undefined, now: Date) {
-    if (!OPEN_STATES.includes(evaluation.state)) return undefined;
+    if (!isOpen(evaluation.state)) return undefined;
     if (resolution.trusted) {
       const team = request.spec.requester.teamName;
       return systemDecision('Granted', `auto-approved: team ${team} is trusted by policy ${resolution.policy?.metadata.name}`, now);
@@ -120,7 +163,8 @@ export class ApprovalRequestReconciler {
   }
 
   private async correctSpec(request: ApprovalRequest, evaluation: Evaluation): Promise<string | undefined> {
-    const written = await writeSpec(this.deps.client, approvalRequestResource, request, { state: evaluation.state });
+    const finalizers = finalizersFor(request, isOpen(evaluation.state));
+    const written = await writeSpec(this.deps.client, approvalRequestResource, request, { state: evaluation.state, finalizers });
     await this.deps.events.record(request, {
       reason: 'StateCorrected',
       type: 'Warning',
@@ -130,19 +174,30 @@ export class ApprovalRequestReconciler {
     return written;
   }
 
-  private reportTransition(request: ApprovalRequest, from: State | undefined, evaluation: Evaluation, strategy: string): Promise<ObjectRef[]> {
-    const last = evaluation.decisions.at(-1);
-    return this.deps.reporter.report({
-      kind: 'ApprovalRequest',
-      object: request,
-      strategy,
-      action: request.spec.action ?? 'unknown',
-      from,
-      to: evaluation.state,
-      actor: from === undefined || !last ? (request.metadata.annotations?.[REQUESTED_BY_ANNOTATION] ?? 'unknown') : last.name,
-      writer: last?.actor,
-      comment: last?.comment,
-      occurrence: evaluation.decisions.length,
-    });
+  /** Reports each step (transition-history.ts) under its own name; all their Notifications' refs. */
+  private reportTransitions(request: ApprovalRequest, steps: readonly HistoryStep[], strategy: string): Promise<ObjectRef[]> {
+    const requestedBy = request.metadata.annotations?.[REQUESTED_BY_ANNOTATION] ?? 'unknown';
+    return this.deps.reporter.reportAll(
+      steps.map((step) => {
+        const created = step.from === undefined;
+        const decision = step.decision;
+        // A creation is the requester's act (its folded System grant is the operator's or a client's doing).
+        const actor = created || !decision ? requestedBy : decision.name;
+        return {
+          kind: 'ApprovalRequest',
+          object: request,
+          strategy,
+          action: request.spec.action ?? 'unknown',
+          from: step.from,
+          to: step.to,
+          actor,
+          writer: decision?.actor,
+          comment: decision?.comment,
+          occurrence: step.index,
+          actorEmail: decision && decision.name === actor ? decision.email : undefined,
+          actionedAt: created ? (decision?.timestamp ?? request.metadata.creationTimestamp) : decision?.timestamp,
+        };
+      }),
+    );
   }
 }

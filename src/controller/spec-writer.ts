@@ -11,13 +11,19 @@ export interface SpecUpdate {
   state: string;
   /** The complete list when a decision is appended; absent when only the state changes. */
   decisions?: DecisionEntry[];
+  /**
+   * metadata.finalizers in the same write (finalizersFor: a request's withdrawal finalizer set or
+   * removed as the new state needs, which then costs no write of its own); absent: unchanged.
+   */
+  finalizers?: string[] | null;
 }
 
 /** Patches the spec; resolves with the resourceVersion the object has now. */
 export async function writeSpec(client: KubeClient, type: ResourceType, object: KubeObject, update: SpecUpdate): Promise<string | undefined> {
   const { namespace, name, resourceVersion } = object.metadata;
   const spec = update.decisions ? { state: update.state, decisions: update.decisions } : { state: update.state };
-  const written = await client.patch<KubeObject | undefined>(objectPath(type, namespace, name), { metadata: { resourceVersion }, spec }, PatchType.merge);
+  const metadata = update.finalizers !== undefined ? { resourceVersion, finalizers: update.finalizers } : { resourceVersion };
+  const written = await client.patch<KubeObject | undefined>(objectPath(type, namespace, name), { metadata, spec }, PatchType.merge);
   return written?.metadata?.resourceVersion;
 }
 

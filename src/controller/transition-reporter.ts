@@ -1,30 +1,41 @@
-// What happens once per observed state change: the audit log line, the Kubernetes Event, the
-// metrics and the notifications. Observed = spec.state differs from status.lastState, so a crash
-// before the status write repeats this step; every part of it is idempotent. The Notifications'
-// refs are returned: the reconciler records them in its status write.
+// What happens once per state change: the audit log line, the Kubernetes Event, the metrics and
+// the notifications. A reconcile reports the changes status.lastState does not record yet
+// (transition-history.ts), so a crash before the status write repeats this step; the Event and
+// the Notifications are named after the transition (ADR 0006) and are found again instead of
+// being made twice, and the audit line carries the same transition id. The Notifications' refs
+// are returned: the reconciler records them in its status write.
 import type { Logger } from 'pino';
 import type { ObjectRef } from '../api/types.ts';
 import type { State } from '../engine/index.ts';
-import type { Notifier } from '../notify/notifier.ts';
+import type { Notifier, WithdrawnRequest } from '../notify/notifier.ts';
 import type { KubeObject } from '../runtime/resource.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import type { ApprovalMetrics } from './metrics.ts';
 import { allSettledOrThrow } from './settle.ts';
+import { transitionId } from './transition-history.ts';
 
 export interface Transition {
   kind: 'ApprovalRequest' | 'Approval';
   object: KubeObject;
   strategy: string;
   action: string;
+  /** undefined: the object's creation. */
   from: State | undefined;
   to: State;
   actor: string;
   /** Who wrote the deciding decision when that is not the actor (a delegate, a client's System grant). */
   writer?: string;
   comment?: string;
-  /** Index of the transition (number of decisions), so each occurrence gets its own Event. */
+  /** How many decisions there are up to the one that caused the transition (HistoryStep.index). */
   occurrence: number;
+  /** Approvals: the grant their decisions belong to (approvedRequest uid). */
+  epoch?: string;
+  /** The causing decision's e-mail and time (the creation's time for a creation). */
+  actorEmail?: string;
+  actionedAt?: string;
 }
+
+const FINAL_STATES: readonly string[] = ['Granted', 'Rejected', 'Expired'];
 
 export class TransitionReporter {
   private readonly log: Logger;
@@ -41,10 +52,7 @@ export class TransitionReporter {
 
   async report(t: Transition): Promise<ObjectRef[]> {
     const { namespace = '', name, uid = '' } = t.object.metadata;
-    this.log.info(
-      { audit: true, kind: t.kind, request: `${namespace}/${name}`, from: t.from ?? null, to: t.to, actor: t.actor, writer: t.writer ?? t.actor, strategy: t.strategy },
-      'transition',
-    );
+    const transition = transitionId({ from: t.from, index: t.occurrence, to: t.to, epoch: t.epoch });
     // The Notifications and the Event do not depend on each other: made side by side.
     const [refs] = await allSettledOrThrow([
       this.notifier.stateChanged({
@@ -58,18 +66,51 @@ export class TransitionReporter {
         actor: t.actor,
         comment: t.comment,
         occurrence: t.occurrence,
+        epoch: t.epoch,
+        actorEmail: t.actorEmail,
+        actionedAt: t.actionedAt,
       }),
       this.events.record(t.object, {
         reason: t.to,
         note: t.from ? `${t.from} → ${t.to} by ${t.actor}${t.writer && t.writer !== t.actor ? ` (written by ${t.writer})` : ''}` : `created in state ${t.to}`,
-        occurrence: `${t.occurrence}/${t.to}`,
+        occurrence: transition,
       }),
     ]);
+    // Logged once the report is made, so a failed attempt that is retried does not log it again;
+    // a crash before the status write does (with the same transition id).
+    this.log.info(
+      {
+        audit: true,
+        kind: t.kind,
+        request: `${namespace}/${name}`,
+        uid,
+        transition,
+        from: t.from ?? null,
+        to: t.to,
+        actor: t.actor,
+        writer: t.writer ?? t.actor,
+        strategy: t.strategy,
+      },
+      'transition',
+    );
     this.metrics.transitions.inc({ kind: t.kind, strategy: t.strategy, from: t.from ?? 'None', to: t.to });
-    if (t.kind === 'ApprovalRequest' && ['Granted', 'Rejected', 'Expired'].includes(t.to)) {
+    if (t.kind === 'ApprovalRequest' && FINAL_STATES.includes(t.to)) {
       const created = Date.parse(t.object.metadata.creationTimestamp ?? '');
       if (!Number.isNaN(created)) this.metrics.timeToDecision.observe({ strategy: t.strategy, outcome: t.to }, (Date.now() - created) / 1000);
     }
     return refs;
+  }
+
+  /** Several transitions of one object (oldest first), side by side; all their refs. */
+  async reportAll(transitions: readonly Transition[]): Promise<ObjectRef[]> {
+    const refs = await allSettledOrThrow(transitions.map((t) => this.report(t)));
+    return refs.flat();
+  }
+
+  /** A pending request is being deleted: the audit line and the decider's notice (once per request). */
+  async withdrawn(object: KubeObject, change: WithdrawnRequest): Promise<void> {
+    const { namespace = '', name, uid = '' } = object.metadata;
+    await this.notifier.withdrawn(change);
+    this.log.info({ audit: true, kind: change.kind, request: `${namespace}/${name}`, uid, transition: 'withdrawn', from: change.from, to: null }, 'withdrawn');
   }
 }

@@ -1,4 +1,4 @@
-// The standard conditions of SPEC 6, so that `kubectl wait --for=condition=Approved` works.
+// The standard conditions (docs/api.md), so that `kubectl wait --for=condition=Approved` works.
 import type { State } from './types.ts';
 
 export interface Condition {

@@ -1,5 +1,5 @@
-// Replays the decisions of a request or a grant in order and derives the state they justify
-// (SPEC 5.2). Each decision is one vote; a vote that is not a legal transition changes nothing.
+// Replays the decisions of a request or a grant in order and derives the state they justify.
+// Each decision is one vote; a vote that is not a legal transition changes nothing.
 import { reasonFor } from './reason.ts';
 import { collectsVotes, endsRound, enter, remembered, startReplay, withAutomaticOutcome, type Replay } from './replay.ts';
 import {
@@ -65,11 +65,13 @@ export function evaluate(input: EvaluationInput): Evaluation {
   let replay = startReplay(context.stages, input.initialState);
   const decisions: Decision[] = [];
   const ignoredDecisions: IgnoredDecision[] = [];
+  const states: State[] = [replay.state];
   input.decisions.forEach((decision, index) => {
     const step = replayDecision(context, replay, decision);
     if (step.kind === 'ignored') ignoredDecisions.push({ index, reason: step.reason });
     if (step.kind === 'applied') replay = step.replay;
     decisions.push({ ...decision, resultingState: resultingStateOf(step, replay, decision) });
+    states.push(replay.state);
   });
   return {
     state: replay.state,
@@ -77,6 +79,7 @@ export function evaluate(input: EvaluationInput): Evaluation {
     stages: progressOf(replay.round),
     decisions,
     ignored: ignoredDecisions,
+    states,
     reason: reasonFor(replay),
   };
 }

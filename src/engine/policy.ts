@@ -1,4 +1,4 @@
-// Which ApprovalPolicy governs a request and what strategy follows from it (SPEC 4.3). Pure: the
+// Which ApprovalPolicy governs a request and what strategy follows from it. Pure: the
 // caller lists the policies and states the request's facts.
 import type { StageSpec, Strategy } from './types.ts';
 
@@ -34,7 +34,7 @@ export interface EffectiveStrategy {
   trusted: boolean;
 }
 
-// Team names are compared case-insensitively (SPEC: trustedTeams), everything else exactly, as
+// Team names are compared case-insensitively (trustedTeams, deciderTeams), everything else exactly, as
 // Kubernetes compares namespaces and kinds.
 function sameTeam(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();

@@ -1,4 +1,4 @@
-// The state machines of SPEC 5.1 (facts of the seed-003 reference implementation), written as
+// The state machines (docs/engine.md; facts of the seed-003 reference implementation), written as
 // data so that the controller, the admission webhook, the CLI and generated docs read the same rows.
 import type { Action, State, Strategy, SubjectKind, Transition, TransitionRule } from './types.ts';
 
@@ -70,7 +70,7 @@ function fourEyesApprovalTable(): readonly TransitionRule[] {
   ]);
 }
 
-/** The rows of one state machine, in the order SPEC 5.1 writes them. */
+/** The rows of one state machine, in the order docs/engine.md lists them. */
 export function transitionTable(kind: SubjectKind, strategy: Strategy): readonly TransitionRule[] {
   return kind === 'ApprovalRequest' ? REQUEST_TABLES[strategy] : APPROVAL_TABLES[strategy];
 }

@@ -93,6 +93,13 @@ export interface Evaluation {
   decisions: Decision[];
   /** Decisions that were not a legal transition; they change nothing. */
   ignored: IgnoredDecision[];
+  /**
+   * The state before the first decision, then after each one (length decisions + 1, the last is
+   * `state`). Unlike `decisions[i].resultingState` it is the state the replay was in, also for
+   * ignored decisions and automatic stage outcomes: the controllers name each transition after
+   * the decision that caused it.
+   */
+  states: State[];
   /** Short human text for the Ready/Approved condition message. */
   reason: string;
 }

@@ -1,5 +1,6 @@
 // A controller: informer events enqueue keys, N workers take keys from the queue and reconcile
-// them. A failed reconcile is retried with the key's backoff; `requeueAfterMs` schedules timers.
+// them. A failed reconcile is retried with the key's backoff, unless it failed for good
+// (TerminalError); `requeueAfterMs` schedules timers. Reconciles get the controller's stop signal.
 import type { Logger } from 'pino';
 import type { Informer, InformerEvent } from './informer.ts';
 import { isConflict } from './kube-client.ts';
@@ -13,7 +14,14 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-export type Reconcile = (key: string) => Promise<ReconcileResult | void>;
+/** `signal` aborts when the controller stops: long reconciles pass it on to their API calls. */
+export type Reconcile = (key: string, signal: AbortSignal) => Promise<ReconcileResult | void>;
+
+/**
+ * A failure that retrying cannot fix (the object is invalid for good): logged and counted, and the
+ * key is not retried until its object changes.
+ */
+export class TerminalError extends Error {}
 
 /** Maps an event of a watched kind to the keys of the controller's own kind. */
 export type KeyMapper<T> = (event: InformerEvent<T>) => string[];
@@ -33,6 +41,7 @@ export class Controller {
   private readonly informers: Informer<KubeObject>[] = [];
   private readonly options: ControllerOptions;
   private workers: Promise<void>[] = [];
+  private stopSignal: AbortSignal = new AbortController().signal;
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -53,6 +62,7 @@ export class Controller {
   async run(signal: AbortSignal): Promise<void> {
     await Promise.all(this.informers.map((informer) => informer.waitForSync()));
     if (signal.aborted) return;
+    this.stopSignal = signal;
     const onAbort = () => this.queue.shutDown();
     signal.addEventListener('abort', onAbort, { once: true });
     const count = this.options.workers ?? 2;
@@ -75,7 +85,7 @@ export class Controller {
     const labels = { controller: this.name };
     const stopTimer = metrics?.reconcileDuration.startTimer(labels);
     try {
-      const result = await this.options.reconcile(key);
+      const result = await this.options.reconcile(key, this.stopSignal);
       this.queue.forget(key);
       if (result?.requeueAfterMs !== undefined) {
         this.queue.addAfter(key, result.requeueAfterMs);
@@ -84,8 +94,14 @@ export class Controller {
         metrics?.reconcileTotal.inc({ ...labels, result: 'success' });
       }
     } catch (err) {
-      metrics?.reconcileTotal.inc({ ...labels, result: 'error' });
       metrics?.reconcileErrors.inc(labels);
+      if (err instanceof TerminalError) {
+        metrics?.reconcileTotal.inc({ ...labels, result: 'terminal' });
+        log.error({ controller: this.name, key, err: err.message }, 'reconcile failed for good; waiting for the object to change');
+        this.queue.forget(key);
+        return;
+      }
+      metrics?.reconcileTotal.inc({ ...labels, result: 'error' });
       // A conflict only means our cache was behind; the watch brings the new version.
       if (isConflict(err)) log.debug({ controller: this.name, key }, 'conflict; retrying');
       else log.error({ controller: this.name, key, err: err instanceof Error ? err.message : String(err) }, 'reconcile failed');

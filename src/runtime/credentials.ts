@@ -7,10 +7,13 @@
 // verification. Everything else (exec plugins, auth providers, proxies) is delegated to
 // @kubernetes/client-node, imported only then: loading that library costs the operator about
 // 80 MB of resident memory (`make bench`, S3), for its generated API models we never use.
+//
+// undici is imported only when a dispatcher is built: the kubectl plugin reads kubeconfigs with
+// `kubeconfigEndpoint` and talks node:https, because undici 8 does not load on Node 20.
 import { readFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { parse as parseYaml } from 'yaml';
 
 /** What one request needs to authenticate: headers, and a dispatcher carrying the TLS settings. */
@@ -25,7 +28,7 @@ export interface Credentials {
   authenticate(): Promise<ClusterAuth>;
 }
 
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 // What this file understands; a kubeconfig entry with any other field (exec, auth-provider, as,
 // proxy-url, …) is handed to client-node rather than half-understood.
@@ -64,6 +67,7 @@ interface KubeconfigUser {
 interface KubeconfigContext {
   cluster?: string;
   user?: string;
+  namespace?: string;
 }
 
 /** A kubeconfig after merging, with the directory of the file each entry came from (relative paths). */
@@ -112,6 +116,24 @@ export function loadCredentials(path?: string, env: NodeJS.ProcessEnv = process.
 
 /** Credentials of the current context of a merged kubeconfig (`files`: where it came from, for the library fallback). */
 export function kubeconfigCredentials(config: Kubeconfig, files: string[] = []): Credentials {
+  const endpoint = kubeconfigEndpoint(config);
+  if (endpoint.kind === 'library') return libraryCredentials(endpoint.server, files, endpoint.contextName);
+  return {
+    server: endpoint.server,
+    authenticate: async () => ({ headers: endpoint.headers(), dispatcher: await tlsDispatcher(endpoint.server, endpoint.tls) }),
+  };
+}
+
+/**
+ * Where the current context's API server is and how to authenticate, free of any HTTP library:
+ * `own` when this file understands every field of the user and cluster, else `library` (with the
+ * fields it did not understand, for an error message).
+ */
+export type Endpoint =
+  | { kind: 'own'; server: string; contextName: string; tls: TlsSettings; headers(): Record<string, string> }
+  | { kind: 'library'; server: string; contextName: string; unknownFields: string[] };
+
+export function kubeconfigEndpoint(config: Kubeconfig): Endpoint {
   const contextName = config['current-context'];
   if (!contextName) throw new Error('kubeconfig has no current-context');
   const context = config.contexts?.find((c) => c.name === contextName)?.context;
@@ -122,8 +144,11 @@ export function kubeconfigCredentials(config: Kubeconfig, files: string[] = []):
   const userEntry = config.users?.find((u) => u.name === context.user);
   const user = userEntry?.user ?? {};
   const server = cluster.server.replace(/\/$/, '');
-  const understood = Object.keys(user).every((field) => OWN_USER_FIELDS.has(field)) && Object.keys(cluster).every((field) => OWN_CLUSTER_FIELDS.has(field));
-  if (!understood) return libraryCredentials(server, files, contextName);
+  const unknownFields = [
+    ...Object.keys(user).filter((field) => !OWN_USER_FIELDS.has(field)),
+    ...Object.keys(cluster).filter((field) => !OWN_CLUSTER_FIELDS.has(field)),
+  ];
+  if (unknownFields.length > 0) return { kind: 'library', server, contextName, unknownFields };
 
   const read = (file: string | undefined, from: string | undefined) => (file ? readFileSync(isAbsolute(file) || !from ? file : join(from, file)) : undefined);
   const decoded = (data: string | undefined) => (data ? Buffer.from(data, 'base64') : undefined);
@@ -132,28 +157,26 @@ export function kubeconfigCredentials(config: Kubeconfig, files: string[] = []):
   const key = decoded(user['client-key-data']) ?? read(user['client-key'], userEntry?.from);
   const tls = { ca, cert, key, rejectUnauthorized: !cluster['insecure-skip-tls-verify'], servername: cluster['tls-server-name'] };
   const tokenFile = user.tokenFile && !isAbsolute(user.tokenFile) && userEntry?.from ? join(userEntry.from, user.tokenFile) : user.tokenFile;
-  return {
-    server,
-    authenticate: async () => ({
-      headers: authorizationHeader(user, tokenFile),
-      dispatcher: tlsDispatcher(server, tls),
-    }),
-  };
+  return { kind: 'own', server, contextName, tls, headers: () => authorizationHeader(user, tokenFile) };
 }
 
 /** The pod's service account: token (re-read at every refresh), CA and namespace from the mounted secret. */
 export function inClusterCredentials(env: NodeJS.ProcessEnv = process.env, dir = SERVICE_ACCOUNT_DIR): Credentials {
+  const endpoint = inClusterEndpoint(env, dir);
+  return {
+    server: endpoint.server,
+    authenticate: async () => ({ headers: endpoint.headers(), dispatcher: await tlsDispatcher(endpoint.server, endpoint.tls) }),
+  };
+}
+
+/** The in-cluster service account as an Endpoint (see kubeconfigEndpoint). */
+export function inClusterEndpoint(env: NodeJS.ProcessEnv = process.env, dir = SERVICE_ACCOUNT_DIR): Extract<Endpoint, { kind: 'own' }> {
   const host = env.KUBERNETES_SERVICE_HOST ?? '';
   const port = env.KUBERNETES_SERVICE_PORT ?? '443';
   const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const ca = readFileSync(join(dir, 'ca.crt'));
-  return {
-    server,
-    authenticate: async () => ({
-      headers: { authorization: `Bearer ${readFileSync(join(dir, 'token'), 'utf8').trim()}` },
-      dispatcher: tlsDispatcher(server, { ca, rejectUnauthorized: true }),
-    }),
-  };
+  const headers = () => ({ authorization: `Bearer ${readFileSync(join(dir, 'token'), 'utf8').trim()}` });
+  return { kind: 'own', server, contextName: '', tls: { ca, rejectUnauthorized: true }, headers };
 }
 
 function authorizationHeader(user: KubeconfigUser, tokenFile: string | undefined): Record<string, string> {
@@ -163,7 +186,7 @@ function authorizationHeader(user: KubeconfigUser, tokenFile: string | undefined
   return {};
 }
 
-interface TlsSettings {
+export interface TlsSettings {
   ca?: Buffer;
   cert?: Buffer;
   key?: Buffer;
@@ -171,8 +194,9 @@ interface TlsSettings {
   servername?: string;
 }
 
-function tlsDispatcher(server: string, tls: TlsSettings): Dispatcher | undefined {
+async function tlsDispatcher(server: string, tls: TlsSettings): Promise<Dispatcher | undefined> {
   if (!server.startsWith('https:')) return undefined;
+  const { Agent } = await import('undici');
   return new Agent({ connect: { ...tls, servername: tls.servername || undefined } });
 }
 

@@ -2,45 +2,12 @@
 // Credentials (credentials.ts); requests go through one kept-alive undici dispatcher so a busy
 // operator does not open a connection per request.
 import { fetch, type Response } from 'undici';
+import { ApiError, type ApiStatus, type PatchType, type Query } from './api-protocol.ts';
 import { loadCredentials, type ClusterAuth, type Credentials } from './credentials.ts';
 
 export type Verb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export const PatchType = {
-  json: 'application/json-patch+json',
-  merge: 'application/merge-patch+json',
-  apply: 'application/apply-patch+yaml',
-} as const;
-export type PatchType = (typeof PatchType)[keyof typeof PatchType];
-
-/** The `Status` body the API server returns with an error. */
-export interface ApiStatus {
-  kind?: string;
-  code?: number;
-  reason?: string;
-  message?: string;
-  details?: unknown;
-}
-
-export class ApiError extends Error {
-  readonly status: number;
-  readonly reason: string;
-  readonly body: ApiStatus | undefined;
-
-  constructor(status: number, method: string, path: string, body: ApiStatus | undefined) {
-    super(`${method} ${path}: ${status} ${body?.reason ?? ''} ${body?.message ?? ''}`.trim());
-    this.status = status;
-    this.reason = body?.reason ?? '';
-    this.body = body;
-  }
-}
-
-export const isNotFound = (err: unknown) => err instanceof ApiError && err.status === 404;
-export const isConflict = (err: unknown) => err instanceof ApiError && err.status === 409;
-export const isAlreadyExists = (err: unknown) => isConflict(err) && (err as ApiError).reason === 'AlreadyExists';
-export const isGone = (err: unknown) => err instanceof ApiError && err.status === 410;
-
-export type Query = Record<string, string | number | boolean | undefined>;
+export { ApiError, PatchType, isAlreadyExists, isConflict, isGone, isNamespaceTerminating, isNotFound, type ApiStatus, type Query } from './api-protocol.ts';
 
 export interface RequestOptions {
   query?: Query;

@@ -103,7 +103,13 @@ export class Manager {
     this.log.info({ informers: [...this.informers.keys()] }, 'caches synced');
     for (const start of this.serverStarters) this.servers.push(await start());
     const runControllers = (signal: AbortSignal) => Promise.all(this.controllers.map((c) => c.run(signal))).then(() => undefined);
-    this.done = this.elector ? this.elector.run(this.stopping.signal, runControllers) : runControllers(this.stopping.signal);
+    if (this.elector) {
+      this.done = this.elector.run(this.stopping.signal, runControllers);
+    } else {
+      // Without leader election this replica reconciles on its own: it is the leader.
+      this.metrics.leader.set(1);
+      this.done = runControllers(this.stopping.signal).finally(() => this.metrics.leader.set(0));
+    }
   }
 
   /** Graceful shutdown (SIGTERM). */

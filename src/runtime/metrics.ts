@@ -1,4 +1,4 @@
-// Prometheus metrics of the runtime (SPEC §8); the controllers register their own in the same registry.
+// Prometheus metrics of the runtime; the controllers register their own in the same registry.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { KubeClient } from './kube-client.ts';
 
@@ -47,7 +47,7 @@ export class RuntimeMetrics {
     });
     this.leader = new Gauge({
       name: 'approval_operator_leader',
-      help: '1 while this replica holds the leader lease.',
+      help: '1 while this replica runs the controllers: it holds the leader lease, or runs without leader election.',
       registers: [registry],
     });
   }

@@ -78,7 +78,7 @@ async function applyRbac(admin: KubeClient): Promise<void> {
   const group = 'approval.cp.ei.telekom.de';
   for (const namespace of [OPERATOR_NS, FLOOR_NS]) {
     const objects = [
-      // The requester files Auto requests: create plus the custom verb autoapprove (SPEC §7).
+      // The requester files Auto requests: create plus the custom verb autoapprove.
       ...role(namespace, 'bench-requester', [{ apiGroups: [group], resources: ['approvalrequests'], verbs: ['create', 'get', 'list', 'watch', 'delete', 'autoapprove'] }], [
         { kind: 'User', name: REQUESTER.user },
       ]),

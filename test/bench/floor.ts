@@ -1,4 +1,4 @@
-// The floor (SPEC §10): a client with no logic that makes the same API writes the operator makes
+// The floor: a client with no logic that makes the same API writes the operator makes
 // for an Auto request, at the same concurrency, against the same API server in the same run.
 //
 // The write list is not written by hand: it is the operator's own, recorded by S5 through the

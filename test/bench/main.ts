@@ -1,4 +1,4 @@
-// `make bench` (SPEC §10): S1–S5 against a control plane of the bench's own, the operator beside a
+// `make bench`: S1–S5 against a control plane of the bench's own, the operator beside a
 // floor, one table at the end and the raw numbers in .local/bench/result.json.
 //
 //   node test/bench/main.ts [--quick] [--only S1,S3] [--cpu-prof] [--workers N] [--node-options "…"] [--entry PATH]

@@ -3,11 +3,14 @@
 // each write was, from the recording proxy in front of it. Transitions run one at a time, each
 // until the objects are settled and no request has reached the API server for a second.
 //
-// Target (SPEC §10): per transition 1 status write + 1 create per notification + the Approval
+// Target: per transition 1 status write + 1 create per notification + the Approval
 // create on grant; nothing else. SPEC §6 asks for two more writes that §10 does not list: a
 // Kubernetes Event per state change, and a System decision (Auto grant, expiry) appended to
-// spec.decisions. They are counted apart (`section6`) and named in the table; the target is met
-// when no write is beyond §10 and §6 together. Every write beyond is listed with its reason.
+// spec.decisions. They are counted apart (`section6`) and named in the table. ADR 0006 adds the
+// withdrawal finalizer of open requests: set before a request's first report, released when it
+// settles or after its withdrawal notice (a patch of its own unless it rides on a spec write the
+// operator makes anyway, the System expiry); counted apart too (`finalizer`). The target is met
+// when no write is beyond §10, §6 and ADR 0006 together. Every write beyond is listed with its reason.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { approvalRequestResource } from '../../src/api/resources.ts';
 import { PatchType } from '../../src/runtime/kube-client.ts';
@@ -25,8 +28,10 @@ interface Expected {
   subject: 'request' | 'approval' | 'withdrawn';
   notifications: number;
   approvalCreate?: boolean;
-  /** The transition is made by a System decision the operator appends (SPEC §6: Auto, expiry). */
+  /** The transition is made by a System decision the operator appends. */
   systemDecision?: boolean;
+  /** Finalizer patches of their own (ADR 0006): set on a new open request, released on settling or withdrawal. */
+  finalizer?: number;
 }
 
 export interface StepResult {
@@ -36,6 +41,8 @@ export interface StepResult {
   target: number;
   /** Writes SPEC §6 asks for on top: an Event per state change, the System decision's spec patch. */
   section6: number;
+  /** The withdrawal finalizer's own patches (ADR 0006). */
+  finalizer: number;
   /** Successful writes by kind (what the recorder saw). */
   writes: Partial<Record<WriteKind, number>>;
   /** Writes the API server refused (e.g. 409 AlreadyExists of a repeated create). */
@@ -66,6 +73,7 @@ const WHY: Record<string, string> = {
   'approval refs status patch':
     'the notification creator (src/notify) records status.notificationRefs in its own /status write, guarded by resourceVersion, before the controller writes the rest of the status',
   'request spec patch': 'a spec write without a System decision to record (a corrected spec.state)',
+  'request finalizer patch': 'a withdrawal finalizer patch the transition does not need (ADR 0006)',
   'approval spec patch': 'the System decision on the Approval (expiry) or a corrected spec.state',
   'request status patch': 'a second /status write for the same transition: a reconcile ran on a cache that did not yet show the first one',
   'approval status patch': 'a second /status write for the same transition: a reconcile ran on a cache that did not yet show the first one',
@@ -107,6 +115,12 @@ function account(records: RecordedRequest[], expected: Expected[], counter: Reco
       section6++;
     }
   }
+  let finalizer = 0;
+  for (const e of expected) {
+    if (!e.finalizer) continue;
+    allow('request finalizer patch', e.finalizer);
+    finalizer += e.finalizer;
+  }
   const beyondTarget: StepResult['beyondTarget'] = [];
   let totalWrites = 0;
   for (const [kind, count] of Object.entries(writes) as Array<[WriteKind, number]>) {
@@ -116,6 +130,9 @@ function account(records: RecordedRequest[], expected: Expected[], counter: Reco
     if (extra > 0) beyondTarget.push({ kind, count: extra, why: WHY[kind] ?? 'not expected' });
   }
   for (const [kind, want] of Object.entries(allowed) as Array<[WriteKind, number]>) {
+    // The finalizer's patches are allowed, not required: a mutating webhook that sets and removes
+    // it in the writer's own write makes them unnecessary (ADR 0006).
+    if (kind === 'request finalizer patch') continue;
     if ((writes[kind] ?? 0) < want) beyondTarget.push({ kind: `missing ${kind}`, count: want - (writes[kind] ?? 0), why: 'fewer writes than the target expects (e.g. a status write merged into another)' });
   }
   const failedByKind = new Map<string, number>();
@@ -126,7 +143,7 @@ function account(records: RecordedRequest[], expected: Expected[], counter: Reco
   }
   const met = beyondTarget.length === 0;
   const log = records.filter((r) => r.method !== 'GET' || r.status >= 300).map(describe);
-  return { step, expected, target, section6, writes, failedWrites, totalWrites, counter, beyondTarget, met, log };
+  return { step, expected, target, section6, finalizer, writes, failedWrites, totalWrites, counter, beyondTarget, met, log };
 }
 
 async function quiet(recorder: WriteRecorder, quietMs = 1000, maxMs = 20_000): Promise<void> {
@@ -209,20 +226,20 @@ export async function runS5(ctx: BenchContext): Promise<S5Outcome> {
     plan = floorPlanFrom(autoRecords, { namespace: NS, request: 's5-auto', requestUid: auto.metadata.uid!, approvalUid: approval.metadata.uid! });
 
     // 2. Simple: created → Pending (the decider is told).
-    await step('Simple: created → Pending', [{ subject: 'request', notifications: 1 }], () => create('s5-simple', 'Simple'), () =>
+    await step('Simple: created → Pending', [{ subject: 'request', notifications: 1, finalizer: 1 }], () => create('s5-simple', 'Simple'), () =>
       until('s5-simple Pending', () => reqState('s5-simple') === 'Pending'),
     );
     // 3. Simple: Pending → Granted by a vote.
     await step(
       'Simple: Pending → Granted by a vote (+ Approval created → Granted)',
-      [{ subject: 'request', notifications: 2, approvalCreate: true }, { subject: 'approval', notifications: 2 }],
+      [{ subject: 'request', notifications: 2, approvalCreate: true, finalizer: 1 }, { subject: 'approval', notifications: 2 }],
       () => vote(ctx.deciders[0]!, NS, 's5-simple', 'Granted'),
       () => until('s5-simple Granted', () => reqState('s5-simple') === 'Granted' && apvState('s5-simple') === 'Granted'),
     );
     // 4. Simple: Pending → Rejected by a vote.
     await create('s5-reject', 'Simple');
     await until('s5-reject Pending', () => reqState('s5-reject') === 'Pending');
-    await step('Simple: Pending → Rejected by a vote', [{ subject: 'request', notifications: 2 }], () => vote(ctx.deciders[0]!, NS, 's5-reject', 'Rejected'), () =>
+    await step('Simple: Pending → Rejected by a vote', [{ subject: 'request', notifications: 2, finalizer: 1 }], () => vote(ctx.deciders[0]!, NS, 's5-reject', 'Rejected'), () =>
       until('s5-reject Rejected', () => reqState('s5-reject') === 'Rejected'),
     );
     // 5, 6. FourEyes: two votes.
@@ -233,7 +250,7 @@ export async function runS5(ctx: BenchContext): Promise<S5Outcome> {
     );
     await step(
       'FourEyes: Semigranted → Granted by a second vote (+ Approval)',
-      [{ subject: 'request', notifications: 2, approvalCreate: true }, { subject: 'approval', notifications: 2 }],
+      [{ subject: 'request', notifications: 2, approvalCreate: true, finalizer: 1 }, { subject: 'approval', notifications: 2 }],
       () => vote(ctx.deciders[1]!, NS, 's5-foureyes', 'Granted'),
       () => until('s5-foureyes Granted', () => reqState('s5-foureyes') === 'Granted' && apvState('s5-foureyes') === 'Granted'),
     );
@@ -247,14 +264,15 @@ export async function runS5(ctx: BenchContext): Promise<S5Outcome> {
     // 9. Timeout: Pending → Expired by a System decision.
     await step(
       'Timeout: created → Pending, then Pending → Expired (System decision)',
-      [{ subject: 'request', notifications: 1 }, { subject: 'request', notifications: 2, systemDecision: true }],
+      // The finalizer is set with the creation and released in the System expiry's own spec write.
+      [{ subject: 'request', notifications: 1, finalizer: 1 }, { subject: 'request', notifications: 2, systemDecision: true }],
       () => create('s5-timeout', 'Simple', { timeout: '3s' }),
       () => until('s5-timeout Expired', () => reqState('s5-timeout') === 'Expired', 30_000),
     );
     // 10. A pending request is deleted: its decider is told it was withdrawn.
     await create('s5-withdrawn', 'Simple');
     await until('s5-withdrawn Pending', () => reqState('s5-withdrawn') === 'Pending');
-    await step('Withdrawn: a pending request is deleted', [{ subject: 'withdrawn', notifications: 1 }], () =>
+    await step('Withdrawn: a pending request is deleted', [{ subject: 'withdrawn', notifications: 1, finalizer: 1 }], () =>
       ctx.requester.delete(objectPath(approvalRequestResource, NS, 's5-withdrawn')), async () => undefined,
     );
     // 11. No transition: a label on a settled request is reconciled without any write.
@@ -286,13 +304,14 @@ export async function runS5(ctx: BenchContext): Promise<S5Outcome> {
   return { plan, steps };
 }
 
-/** "7 + 2 §6": what §10 allows, plus the Events and System decisions §6 asks for. */
+/** "7 + 2 §6 + 1 fin": what §10 allows, the Events and System decisions §6 asks for, the finalizer's patches. */
 function targetText(step: StepResult): string {
-  return step.section6 > 0 ? `${step.target} + ${step.section6} §6` : String(step.target);
+  return `${step.target}${step.section6 > 0 ? ` + ${step.section6} §6` : ''}${step.finalizer > 0 ? ` + ${step.finalizer} fin` : ''}`;
 }
 
 export const SHORT: Record<string, string> = {
   'request spec patch': 'spec',
+  'request finalizer patch': 'fin',
   'request status patch': 'status',
   'request refs status patch': 'refs',
   'approval create': 'apv-create',

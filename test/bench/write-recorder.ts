@@ -102,6 +102,7 @@ export async function startWriteRecorder(adminKubeconfig: string, dir: string): 
 
 export type WriteKind =
   | 'request spec patch'
+  | 'request finalizer patch'
   | 'request status patch'
   | 'request refs status patch'
   | 'approval create'
@@ -126,7 +127,13 @@ export function classify(record: RecordedRequest): WriteKind | undefined {
   const subject = /\/(approvalrequests|approvals)\/[^/]+(\/status)?$/.exec(path);
   if (record.method === 'PATCH' && subject) {
     const prefix = subject[1] === 'approvals' ? 'approval ' : 'request ';
-    if (!subject[2]) return `${prefix}spec patch` as WriteKind;
+    if (!subject[2]) {
+      // The withdrawal finalizer set or released on its own (ADR 0006); in a spec write it is part of that.
+      const body = isObject(record.body) ? record.body : {};
+      const finalizerOnly = body.spec === undefined && isObject(body.metadata) && 'finalizers' in body.metadata;
+      if (finalizerOnly && prefix === 'request ') return 'request finalizer patch';
+      return `${prefix}spec patch` as WriteKind;
+    }
     const status = isObject(record.body) && isObject(record.body.status) ? record.body.status : {};
     const fields = Object.keys(status);
     const refsOnly = fields.length > 0 && fields.every((f) => f === 'notificationRefs' || f === 'remindersSent');

@@ -63,3 +63,10 @@ export class HttpReceiver {
     });
   }
 }
+
+/**
+ * The outbound policy that lets the operator reach receivers on 127.0.0.1 over plain http: an
+ * explicit allowance, exactly what `make run` passes (--allow-outbound=127.0.0.1,::1
+ * --allow-insecure-http=true). Every other internal address stays refused.
+ */
+export const LOCAL_RECEIVER_OUTBOUND = { allow: ['127.0.0.1', '::1'], allowInsecureHttp: true };

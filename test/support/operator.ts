@@ -9,6 +9,7 @@ import type { DeliveryControllerOptions } from '../../src/notify/delivery/delive
 import type { Manager } from '../../src/runtime/manager.ts';
 import { createOperator } from '../../src/operator.ts';
 import { adminClient, kubeconfigPath, testLogger } from './cluster.ts';
+import { LOCAL_RECEIVER_OUTBOUND } from './http-receiver.ts';
 
 export interface RunningOperator {
   manager: Manager;
@@ -24,8 +25,21 @@ export interface OperatorTestOptions {
   webhook?: boolean;
   /** Run as this user (impersonated), e.g. the chart's ServiceAccount, instead of the admin. */
   as?: { user: string; groups?: string[] };
-  /** Deliver Notifications (e.g. to a test SMTP server); without it they are only created. */
+  /**
+   * Deliver Notifications (e.g. to a test SMTP server); without it they are only created. Without
+   * `delivery.outbound` the operator may reach 127.0.0.1 over http (LOCAL_RECEIVER_OUTBOUND, the
+   * test receivers' address, allowed explicitly) and nothing else internal; tests of the policy
+   * pass their own.
+   */
   delivery?: Omit<DeliveryControllerOptions, 'client' | 'log' | 'now'>;
+  /**
+   * Fault injection: requests for which this returns true fail before they reach the API server
+   * (e.g. the status writes, to stand for a crash between a Notification's create and the status
+   * write that records it).
+   */
+  failRequest?: (method: string, path: string) => boolean;
+  /** Leader election in this namespace (several operators in one test); identity defaults to test-operator. */
+  leaderElection?: { namespace: string; identity: string };
 }
 
 export async function startOperator(options: OperatorTestOptions = {}): Promise<RunningOperator & { unregisterWebhooks(): void }> {
@@ -38,12 +52,27 @@ export async function startOperator(options: OperatorTestOptions = {}): Promise<
     if (status === 403) forbidden.push({ verb, status });
     if (verb !== 'GET') writes.push({ verb, status });
   });
+  if (options.failRequest) {
+    const fail = options.failRequest;
+    const request = client.request.bind(client);
+    client.request = ((method, path, requestOptions) =>
+      fail(method, path) ? Promise.reject(new Error(`injected fault: ${method} ${path}`)) : request(method, path, requestOptions)) as typeof client.request;
+  }
   let webhook: { port: number; certDir: string } | undefined;
   if (options.webhook) {
     webhook = { port: await freePort(), certDir: mkdtempSync(join(tmpdir(), 'approval-webhook-')) };
     registerLocalWebhooks(kubeconfigPath(), webhook.port, webhook.certDir);
   }
-  const manager = createOperator({ client, log: testLogger(), namespace: options.namespace, identity: 'test-operator', webhook, delivery: options.delivery });
+  const delivery = options.delivery ? { outbound: LOCAL_RECEIVER_OUTBOUND, ...options.delivery } : undefined;
+  const manager = createOperator({
+    client,
+    log: testLogger(),
+    namespace: options.namespace,
+    identity: options.leaderElection?.identity ?? 'test-operator',
+    leaderElection: options.leaderElection && { namespace: options.leaderElection.namespace },
+    webhook,
+    delivery,
+  });
   await manager.start();
   const unregisterWebhooks = () => {
     if (webhook) unregisterLocalWebhooks(kubeconfigPath());

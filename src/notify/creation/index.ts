@@ -1,4 +1,4 @@
-// Creation of Notification objects (SPEC 9.2): the Notifier the controllers report to, reminders
+// Creation of Notification objects: the Notifier the controllers report to, reminders
 // before an Approval expires, and the pure naming and recipient rules. Reference: docs/notifications.md.
 export {
   NotificationCreator,

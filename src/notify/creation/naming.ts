@@ -1,4 +1,4 @@
-// Purposes and object names of the Notifications the operator creates (SPEC 9.2). Pure functions:
+// Purposes and object names of the Notifications the operator creates. Pure functions:
 // the same event always gives the same name, so a repeated call (a crash between the create and
 // the status write) finds the object it created before instead of making a second one.
 import { createHash } from 'node:crypto';
@@ -42,7 +42,7 @@ export function purposeFor(kind: string, action: string, event: NotificationEven
   return `${kindPart}--${actionPart}${suffix}`;
 }
 
-/** SPEC 9.2: the purpose of a state-change notification; `created` when the object was first seen (from undefined). */
+/** The purpose of a state-change notification; `created` when the object was first seen (from undefined). */
 export function notificationPurpose(kind: string, action: string, created: boolean, recipient: Recipient): string {
   return purposeFor(kind, action, created ? 'created' : 'updated', recipient);
 }

@@ -1,14 +1,14 @@
-// Creates the Notification objects (SPEC 9.2): one per recipient of every state change, of a
+// Creates the Notification objects: one per recipient of every state change, of a
 // withdrawn request and of a reminder before an Approval expires. It returns their refs; the
 // controller records them in status.notificationRefs with the rest of the status, in its one
-// status write (SPEC §10 S5: one status write per transition). Delivery is someone else's job
+// status write. Delivery is someone else's job
 // (src/notify/delivery): a Notification here is only the durable record of what must be sent, to
 // whom, through which channels.
 //
 // Idempotent: the controllers call stateChanged once per observed state change and again after a
-// crash before their status write. Every Notification's name is a hash of the event it is about,
-// so the second call finds the objects of the first (AlreadyExists) and returns the same refs.
-import { setTimeout as sleep } from 'node:timers/promises';
+// crash before their status write. Every Notification's name is a hash of the event it is about
+// (ADR 0006: the subject's uid, the decision that caused the change, the states), so the second
+// call finds the objects of the first (AlreadyExists) and returns the same refs.
 import type { Logger } from 'pino';
 import type { Approval, ApprovalRequest, Callback, Notification, NotificationChannel, ObjectRef } from '../../api/types.ts';
 import {
@@ -21,20 +21,20 @@ import {
   notificationResource,
 } from '../../api/resources.ts';
 import { SYSTEM_DECIDER, type State } from '../../engine/index.ts';
-import { isAlreadyExists, isNotFound, type KubeClient } from '../../runtime/kube-client.ts';
+import { isAlreadyExists, isNamespaceTerminating, isNotFound, type KubeClient } from '../../runtime/kube-client.ts';
 import { collectionPath, objectPath } from '../../runtime/resource.ts';
-import type { Notifier, StateChange } from '../notifier.ts';
+import type { Notifier, StateChange, WithdrawnRequest } from '../notifier.ts';
 import { notificationName, notificationPurpose, purposeFor, type Recipient } from './naming.ts';
 import { deliveryFor, deliversAnything, deciderOf, recipientsFor, requesterOf, type RecipientTeam, type Subject } from './recipients.ts';
 import { daysRemaining } from './reminders.ts';
 
 export type SubjectKind = StateChange['kind'];
 
-/** What Notifier.withdrawn receives; `object` is the deleted request when the caller has it (the cache no longer does). */
-export type WithdrawnChange = Parameters<Notifier['withdrawn']>[0] & { object?: ApprovalRequest };
+/** What Notifier.withdrawn receives; `object` is the request being deleted. */
+export type WithdrawnChange = WithdrawnRequest;
 
-/** A state change; `occurrence` (the number of decisions at the change) identifies it when given. */
-export type ObservedChange = StateChange & { occurrence?: number };
+/** A state change; `occurrence` (the decisions up to the one that caused it) and `epoch` identify it. */
+export type ObservedChange = StateChange;
 
 export interface NotificationCreatorDeps {
   client: KubeClient;
@@ -44,15 +44,10 @@ export interface NotificationCreatorDeps {
   /** The NotificationChannels of one namespace (from the informer cache). */
   channels: (namespace: string) => NotificationChannel[];
   now?: () => Date;
-  /** Pause before the n-th retry of a withdrawn notification is n times this (default 1000 ms). */
-  retryDelayMs?: number;
 }
 
-/** The states after which an ApprovalRequest's callback is sent (SPEC 9.4), with the callback's status. */
+/** The states after which an ApprovalRequest's callback is sent, with the callback's status. */
 const CALLBACK_STATUS: Partial<Record<State, string>> = { Granted: 'approved', Rejected: 'rejected', Expired: 'expired' };
-
-/** Attempts to create a withdrawn request's notification (nobody retries it otherwise), and the pause between them. */
-const WITHDRAWN_ATTEMPTS = 4;
 
 const toIso = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const resourceOf = (kind: SubjectKind) => (kind === 'Approval' ? approvalResource : approvalRequestResource);
@@ -72,7 +67,6 @@ export class NotificationCreator implements Notifier {
   private readonly lookupSubject: NotificationCreatorDeps['lookupSubject'];
   private readonly channelsOf: NotificationCreatorDeps['channels'];
   private readonly now: () => Date;
-  private readonly retryDelayMs: number;
 
   constructor(deps: NotificationCreatorDeps) {
     this.client = deps.client;
@@ -80,7 +74,6 @@ export class NotificationCreator implements Notifier {
     this.lookupSubject = deps.lookupSubject;
     this.channelsOf = deps.channels;
     this.now = deps.now ?? (() => new Date());
-    this.retryDelayMs = deps.retryDelayMs ?? 1000;
   }
 
   /** One Notification per recipient of the change; their refs, for the subject's status. */
@@ -91,11 +84,13 @@ export class NotificationCreator implements Notifier {
     const created = change.from === undefined;
     const callbackStatus = change.kind === 'ApprovalRequest' ? CALLBACK_STATUS[change.to] : undefined;
     const drafts: Draft[] = [];
+    // A caller that names the change (occurrence) says when it was made; else the last decision does.
+    const when = change.occurrence !== undefined ? { actorEmail: change.actorEmail, actionedAt: change.actionedAt } : undefined;
     for (const recipient of recipientsFor(subject, change.to)) {
       const purpose = notificationPurpose(change.kind, change.action, created, recipient.role);
       const callback = recipient.role === 'requester' && callbackStatus ? (subject as ApprovalRequest).spec.callback : undefined;
       const properties = {
-        ...this.baseProperties(change.kind, subject, recipient.role, created ? 'created' : 'updated', change.actor, change.comment),
+        ...this.baseProperties(change.kind, subject, recipient.role, created ? 'created' : 'updated', change.actor, change.comment, when),
         state_old: change.from,
         state_new: change.to,
         ...(callback ? { callback_status: callbackStatus } : {}),
@@ -106,30 +101,27 @@ export class NotificationCreator implements Notifier {
         actor: change.actor,
         properties,
         callback,
-        name: notificationName(purpose, subject.spec.target.name, [subject.metadata.uid, purpose, change.from ?? '', change.to, occurrence]),
+        // ADR 0006. The epoch is appended only when there is one, so request names are those of before.
+        name: notificationName(purpose, subject.spec.target.name, [subject.metadata.uid, purpose, change.from ?? '', change.to, occurrence, ...(change.epoch ? [change.epoch] : [])]),
       });
     }
     return this.createAll(change.kind, subject, drafts, true);
   }
 
   /**
-   * A pending request was deleted: the decider is told (and the request's callback, if any, is
-   * sent with status cancelled). The request is gone, so the Notification has no owner and is not
-   * recorded in any status. Called fire-and-forget from an informer handler, so it never rejects:
-   * a failed create is retried a few times, then logged.
+   * A pending request is being deleted: the decider is told (and the request's callback, if any,
+   * is sent with status cancelled). The request goes away, so the Notification has no owner and
+   * is not recorded in any status. Called by the request's reconciler before it releases its
+   * finalizer; one notice per request uid, whoever calls and however often. Rejects when the
+   * notice could not be made (the reconciler retries), except in a namespace that is being
+   * deleted: nothing can be created there any more, so the decider is not told (logged).
    */
   async withdrawn(change: WithdrawnChange): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.createWithdrawn(change);
-        return;
-      } catch (err) {
-        if (attempt >= WITHDRAWN_ATTEMPTS) {
-          this.log.error({ err, request: `${change.namespace}/${change.name}` }, 'withdrawn request: notification not created');
-          return;
-        }
-        await sleep(this.retryDelayMs * attempt);
-      }
+    try {
+      await this.createWithdrawn(change);
+    } catch (err) {
+      if (!isNamespaceTerminating(err)) throw err;
+      this.log.warn({ request: `${change.namespace}/${change.name}` }, 'withdrawn request in a namespace being deleted: its decider is not notified');
     }
   }
 
@@ -148,11 +140,13 @@ export class NotificationCreator implements Notifier {
       actor: change.actor,
       callback,
       properties: {
-        ...this.baseProperties(change.kind, subject, 'decider', 'withdrawn', change.actor, change.comment),
+        ...this.baseProperties(change.kind, subject, 'decider', 'withdrawn', change.actor, change.comment, { actionedAt: subject.metadata.deletionTimestamp }),
         state_old: change.from,
         ...(callback ? { callback_status: 'cancelled' } : {}),
       },
-      name: notificationName(purpose, subject.spec.target.name, [subject.metadata.uid ?? change.uid, purpose, change.from, 'withdrawn']),
+      // One per request: not the state it was withdrawn in, which a vote on the terminating
+      // request could still change between a crash and the retry (ADR 0006).
+      name: notificationName(purpose, subject.spec.target.name, [subject.metadata.uid ?? change.uid, purpose, 'withdrawn']),
     };
     await this.createAll(change.kind, subject, [draft], false);
   }
@@ -175,7 +169,7 @@ export class NotificationCreator implements Notifier {
         recipient,
         actor: SYSTEM_DECIDER,
         properties: {
-          ...this.baseProperties('Approval', approval, recipient.role, 'reminder', SYSTEM_DECIDER, undefined),
+          ...this.baseProperties('Approval', approval, recipient.role, 'reminder', SYSTEM_DECIDER, undefined, undefined),
           state_new: approval.spec.state,
           expiration_date: toIso(expiresAt),
           days_remaining: daysRemaining(expiresAt, now),
@@ -205,9 +199,19 @@ export class NotificationCreator implements Notifier {
     return subject;
   }
 
-  private baseProperties(kind: SubjectKind, subject: Subject, recipient: Recipient, event: string, actor: string, comment: string | undefined) {
+  /** `when`: the causing decision's e-mail and time (now when it has none); undefined: the last decision's, when it is the actor's. */
+  private baseProperties(
+    kind: SubjectKind,
+    subject: Subject,
+    recipient: Recipient,
+    event: string,
+    actor: string,
+    comment: string | undefined,
+    when: { actorEmail?: string; actionedAt?: string } | undefined,
+  ) {
     const { requester, decider, target } = subject.spec;
     const last = subject.spec.decisions?.at(-1);
+    const byLast = last && last.name === actor;
     return {
       kind,
       action: subject.spec.action ?? 'unknown',
@@ -220,8 +224,8 @@ export class NotificationCreator implements Notifier {
       reason: requester.reason,
       comment,
       actor,
-      actor_email: last && last.name === actor ? last.email : undefined,
-      actioned_at: last && last.name === actor && last.timestamp ? last.timestamp : toIso(this.now()),
+      actor_email: when ? when.actorEmail : byLast ? last.email : undefined,
+      actioned_at: (when ? when.actionedAt : byLast ? last.timestamp : undefined) ?? toIso(this.now()),
       target: { kind: target.kind, namespace: target.namespace, name: target.name },
       subject: { kind, namespace: subject.metadata.namespace, name: subject.metadata.name, uid: subject.metadata.uid },
       requester_properties: requester.properties,

@@ -1,6 +1,7 @@
-// Who is notified of a change, and through which channels (SPEC 9.2). Pure functions.
+// Who is notified of a change, and through which channels. Pure functions.
 import type { ApprovalRequest, Approval, ChannelRef, FallbackEmail, NotificationChannel } from '../../api/types.ts';
 import type { State } from '../../engine/index.ts';
+import { channelAccepts } from '../channel-access.ts';
 import type { Recipient } from './naming.ts';
 
 export type Subject = ApprovalRequest | Approval;
@@ -13,6 +14,11 @@ export interface RecipientTeam {
   email?: string;
   /** applicationRef.namespace: where the team's NotificationChannels live. */
   namespace?: string;
+  /**
+   * The subject's namespace: a channel in another namespace serves the notification only when it
+   * accepts this one (channel-access.ts). Unknown: no channel is used.
+   */
+  origin?: string;
 }
 
 /** Where a notification goes: channel refs, or the fallback e-mail when the namespace has no channel. */
@@ -27,12 +33,12 @@ export const REQUESTER_SILENT_STATES: readonly State[] = ['Pending', 'Semigrante
 export function deciderOf(subject: Subject): RecipientTeam | undefined {
   const decider = subject.spec.decider;
   if (!decider || (!decider.teamName && !decider.teamEmail && !decider.applicationRef)) return undefined;
-  return { role: 'decider', team: decider.teamName, email: decider.teamEmail, namespace: decider.applicationRef?.namespace };
+  return { role: 'decider', team: decider.teamName, email: decider.teamEmail, namespace: decider.applicationRef?.namespace, origin: subject.metadata.namespace };
 }
 
 export function requesterOf(subject: Subject): RecipientTeam {
   const requester = subject.spec.requester;
-  return { role: 'requester', team: requester.teamName, email: requester.teamEmail, namespace: requester.applicationRef?.namespace };
+  return { role: 'requester', team: requester.teamName, email: requester.teamEmail, namespace: requester.applicationRef?.namespace, origin: subject.metadata.namespace };
 }
 
 /** The decider on every change (when the subject names one); the requester except on Pending and Semigranted. */
@@ -66,13 +72,19 @@ export function channelIgnores(channel: NotificationChannel, purpose: string): b
 
 /**
  * The channels of a recipient for one purpose: every NotificationChannel of the recipient's
- * namespace that does not ignore the purpose (sorted by namespace and name). A namespace without
- * any channel (or a recipient without applicationRef) gets the fallback e-mail to the team's
- * teamEmail instead. A namespace whose channels all ignore the purpose gets nothing: the team
- * opted out. `channels` are the channels of `recipient.namespace`.
+ * namespace that serves the subject's namespace (its own, or one its accept-from-namespaces
+ * annotation names: channel-access.ts) and does not ignore the purpose (sorted by namespace and
+ * name). A namespace without any such channel (or a recipient without applicationRef) gets the
+ * fallback e-mail to the team's teamEmail instead: naming another team's namespace never sends the
+ * requester's text to that team's channels. A namespace whose serving channels all ignore the
+ * purpose gets nothing: the team opted out. `channels` are the channels of `recipient.namespace`.
  */
 export function deliveryFor(recipient: RecipientTeam, purpose: string, channels: readonly NotificationChannel[]): Delivery {
-  const live = recipient.namespace ? channels.filter((c) => !c.metadata.deletionTimestamp && c.metadata.namespace === recipient.namespace) : [];
+  const live = recipient.namespace
+    ? channels.filter(
+        (c) => !c.metadata.deletionTimestamp && c.metadata.namespace === recipient.namespace && recipient.origin !== undefined && channelAccepts(c, recipient.origin),
+      )
+    : [];
   if (live.length > 0) {
     const refs = live
       .filter((c) => !channelIgnores(c, purpose))

@@ -1,4 +1,4 @@
-// Reminders before an Approval expires (SPEC 6, 9.2). Pure: which thresholds are due, and when the
+// Reminders before an Approval expires. Pure: which thresholds are due, and when the
 // next one is. A policy reminder {before: 720h, repeat: 168h} gives the thresholds `720h` (720 h
 // before expiry), `720h@1` (552 h before), `720h@2` (384 h), … while they are before expiry. Each
 // threshold is sent once per grant; the keys already sent are kept in the Approval's

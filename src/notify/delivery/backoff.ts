@@ -1,4 +1,4 @@
-// Retry timing of a channel (SPEC §9.3): 1 s after the first failed attempt, doubling, capped at
+// Retry timing of a channel: 1 s after the first failed attempt, doubling, capped at
 // 1 h, until the Notification is older than the maximum age (72 h; callbacks 3 days).
 
 export interface BackoffOptions {

@@ -1,10 +1,10 @@
-// Signed callbacks (SPEC §9.4): when a request with spec.callback reaches Granted, Rejected, Expired
+// Signed callbacks: when a request with spec.callback reaches Granted, Rejected, Expired
 // or is withdrawn, POST
 //   {approvalRequest: {name, namespace, uid}, status: approved|rejected|expired|cancelled,
 //    actionedComment, actionedAt, actionedBy: {name, email}, correlationId}
 // with `X-Approval-Timestamp` and `X-Approval-Signature-256: sha256=<hex HMAC-SHA256 of
 // "<timestamp>.<body>">`. The secret is read from the API at send time by the caller and never logged.
-import { DEFAULT_HTTP_TIMEOUT_MS, postJson } from './http.ts';
+import { DEFAULT_HTTP_TIMEOUT_MS, postJson, type OutboundHttp } from './http.ts';
 import { signatureHeaders } from './signature.ts';
 import type { Notification } from './types.ts';
 
@@ -59,6 +59,8 @@ export interface CallbackSendOptions {
   /** The Secret's key; without a secretRef the callback goes unsigned. */
   secret?: string | Buffer;
   timeoutMs?: number;
+  /** The outbound policy's client (default: the strict policy). */
+  outbound?: OutboundHttp;
   now?: Date;
 }
 
@@ -66,5 +68,5 @@ export async function sendCallback(url: string, payload: CallbackPayload, option
   const body = JSON.stringify(payload);
   const headers: Record<string, string> = { 'Idempotency-Key': options.idempotencyKey };
   if (options.secret !== undefined) Object.assign(headers, signatureHeaders(options.secret, body, options.now));
-  await postJson(url, body, { headers, timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS });
+  await postJson(url, body, { headers, timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS, outbound: options.outbound });
 }

@@ -1,7 +1,7 @@
-// Chat webhooks (SPEC §9.3): Microsoft Teams (an Adaptive Card in a message, what Teams workflow
+// Chat webhooks: Microsoft Teams (an Adaptive Card in a message, what Teams workflow
 // webhooks take), Slack incoming webhooks ({text, blocks}) or a generic JSON body. Every POST
 // carries `Idempotency-Key: <uid>/<channel>`, the same for every attempt.
-import { DEFAULT_HTTP_TIMEOUT_MS, postJson } from './http.ts';
+import { DEFAULT_HTTP_TIMEOUT_MS, postJson, type OutboundHttp } from './http.ts';
 import type { ChatFormat } from './types.ts';
 
 export interface ChatContent {
@@ -10,11 +10,15 @@ export interface ChatContent {
   purpose: string;
   notification: { namespace: string; name: string; uid: string };
   properties: Record<string, unknown>;
+  /** The object's page in the approvals console: an "Open" button on Teams and Slack cards. */
+  link?: string;
 }
 
 export interface SendOptions {
   idempotencyKey: string;
   timeoutMs?: number;
+  /** The outbound policy's client (default: the strict policy). */
+  outbound?: OutboundHttp;
 }
 
 const str = (value: unknown) => (typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value));
@@ -63,6 +67,7 @@ export function teamsPayload(content: ChatContent): Record<string, unknown> {
             { type: 'TextBlock', text: content.text.trim(), wrap: true },
             { type: 'FactSet', facts: chatFacts(content.properties) },
           ],
+          ...(content.link ? { actions: [{ type: 'Action.OpenUrl', title: 'Open', url: content.link }] } : {}),
         },
       },
     ],
@@ -77,6 +82,9 @@ export function slackPayload(content: ChatContent): Record<string, unknown> {
   ];
   if (facts.length > 0) {
     blocks.push({ type: 'section', fields: facts.slice(0, 10).map((fact) => ({ type: 'mrkdwn', text: clip(`*${fact.title}*\n${escapeSlack(fact.value)}`, 2000) })) });
+  }
+  if (content.link) {
+    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open', emoji: false }, url: content.link, action_id: 'open' }] });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeSlack(`approval-operator · ${content.purpose}`) }] });
   // `text` is what notifications and clients without blocks show.
@@ -108,5 +116,6 @@ export async function sendChat(webhookUrl: string, format: ChatFormat, content: 
   await postJson(webhookUrl, JSON.stringify(chatPayload(format, content)), {
     headers: { 'Idempotency-Key': options.idempotencyKey },
     timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+    outbound: options.outbound,
   });
 }

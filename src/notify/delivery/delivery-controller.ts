@@ -1,4 +1,4 @@
-// The notification delivery controller (SPEC §9.3, §9.4). For each Notification it delivers every
+// The notification delivery controller. For each Notification it delivers every
 // channel (NotificationChannel refs, else the fallback e-mail through the default SMTP server, and
 // the signed callback as the channel `callback`) exactly once as far as the status can tell:
 //   - a channel marked `sent` is never attempted again;
@@ -17,13 +17,16 @@ import { OwnWrites } from '../../runtime/own-writes.ts';
 import { isNotFound, PatchType, type KubeClient } from '../../runtime/kube-client.ts';
 import type { Manager } from '../../runtime/manager.ts';
 import { objectKey, objectPath, splitKey } from '../../runtime/resource.ts';
+import { optedInToSigning, signingSecretRefusal } from '../../authorization/secret-use.ts';
+import { channelAccepts, channelRefusal } from '../channel-access.ts';
 import { renderNotification, templateName, TemplateError, type RenderedMessage } from '../templates/render.ts';
 import { DEFAULT_CALLBACK_MAX_AGE_MS, DEFAULT_MAX_AGE_MS, type BackoffOptions } from './backoff.ts';
 import { callbackPayload, sendCallback } from './callback-sender.ts';
 import { sendChat } from './chat-sender.ts';
 import { EmailSender, messageIdFor, redactSmtpUrl, type SmtpTimeouts } from './email-sender.ts';
-import { DeliveryError } from './http.ts';
-import { filterRecipients } from './recipients.ts';
+import { DeliveryError, OutboundHttp } from './http.ts';
+import type { OutboundPolicyOptions } from './outbound-policy.ts';
+import { filterRecipients, isSafeSender, shownAddress } from './recipients.ts';
 import {
   DELIVERED,
   deliveredCondition,
@@ -75,6 +78,14 @@ export interface DeliveryControllerOptions {
   smtpTimeouts?: SmtpTimeouts;
   /** Concurrent reconciles (default 4): deliveries wait on the network, not on the CPU. */
   workers?: number;
+  /**
+   * Where chat, webhook and callback POSTs may go (outbound-policy.ts): https only and global
+   * addresses only by default; `allow` (--allow-outbound), `deny` (--deny-outbound),
+   * `allowInsecureHttp` (--allow-insecure-http). The API server of `client` is never reached.
+   */
+  outbound?: Pick<OutboundPolicyOptions, 'allow' | 'deny' | 'allowInsecureHttp'>;
+  /** The approvals console (`--console-url`): texts and chat cards link to the object's page. */
+  consoleUrl?: string;
 }
 
 export const DELIVERY_CONTROLLER_NAME = 'notification-delivery';
@@ -84,6 +95,18 @@ interface AttemptResult {
   ok: boolean;
   /** The error, or for a success what was skipped (recipients outside the allow-list, rejected ones). */
   message?: string;
+  /** For the log only: the cause behind a failure the status words carefully. */
+  detail?: string;
+}
+
+/** The API server of the operator's kubeconfig: an endpoint deliveries never reach. */
+export function apiServerEndpoint(server: string): { host: string; port: number; label: string } | undefined {
+  try {
+    const url = new URL(server);
+    return { host: url.hostname, port: Number(url.port) || (url.protocol === 'http:' ? 80 : 443), label: 'the Kubernetes API server' };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a channel's `ignore` list names `purpose` (exact, or a pattern with `*`). */
@@ -141,6 +164,12 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
   const deliveries = deliveriesCounter(manager.metrics.registry);
   const email = options.smtpUrl ? new EmailSender(options.smtpUrl, options.smtpTimeouts) : undefined;
   if (email) log.info({ smtp: redactSmtpUrl(email.smtpUrl), allowedRecipientDomains: options.allowedRecipientDomains }, 'notification e-mail enabled');
+  const apiServer = apiServerEndpoint(client.server);
+  const outbound = new OutboundHttp({ ...options.outbound, protectedEndpoints: apiServer ? [apiServer] : [] });
+  log.info(
+    { allow: options.outbound?.allow ?? [], deny: options.outbound?.deny ?? [], allowInsecureHttp: outbound.policy.allowInsecureHttp },
+    'outbound policy for chat, webhook and callback deliveries',
+  );
 
   const channelTypeOf = (target: Target): string => {
     if (target.kind === 'callback') return 'callback';
@@ -164,36 +193,50 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
     const properties = (notification.spec.properties ?? {}) as Record<string, unknown>;
     const override = overrideOf(notification, kind);
     try {
-      return renderNotification(notification.spec.purpose, properties, kind, override?.spec);
+      return renderNotification(notification.spec.purpose, properties, kind, override?.spec, { consoleUrl: options.consoleUrl });
     } catch (err) {
       if (!(err instanceof TemplateError) || !override) throw err;
       log.warn(
         { notification: objectKey(notification.metadata), template: objectKey(override.metadata), err: err.message },
         'notification template override failed; using the built-in template',
       );
-      return renderNotification(notification.spec.purpose, properties, kind);
+      return renderNotification(notification.spec.purpose, properties, kind, undefined, { consoleUrl: options.consoleUrl });
     }
   };
 
-  /** The value of a Secret's key, read now (never cached, never logged). */
+  /**
+   * The value of a signing Secret's key, read now (never cached, never logged). The Secret must
+   * carry the opt-in label; a missing Secret, a missing key, a Secret without the label and one the
+   * operator may not read all give the same message, so a secretRef cannot probe which exist.
+   */
   const readSecret = async (namespace: string, ref: SecretKeyRef): Promise<Buffer> => {
-    let secret: { data?: Record<string, string> };
+    const refusal = signingSecretRefusal(namespace, ref);
+    let secret: { metadata?: { labels?: Record<string, string> }; data?: Record<string, string> };
     try {
-      secret = await client.get<{ data?: Record<string, string> }>(objectPath(secretResource, namespace, ref.name));
+      secret = await client.get<typeof secret>(objectPath(secretResource, namespace, ref.name));
     } catch (err) {
-      if (isNotFound(err)) throw new DeliveryError(`Secret ${namespace}/${ref.name} not found`);
-      throw new DeliveryError(`reading Secret ${namespace}/${ref.name} failed: ${(err as Error).message.split(':').slice(-1)[0]?.trim()}`);
+      const status = (err as { status?: number }).status;
+      // Errors other than "not there" or "not allowed" (the API server unavailable) are the operator's trouble, not the writer's.
+      if (isNotFound(err) || status === 403) throw new DeliveryError(refusal, isNotFound(err) ? 'not found' : 'forbidden to the operator');
+      throw new DeliveryError(`reading Secret "${ref.name}" failed (the operator log has the cause)`, (err as Error).message);
     }
     const value = secret.data?.[ref.key];
-    if (value === undefined) throw new DeliveryError(`Secret ${namespace}/${ref.name} has no key ${ref.key}`);
+    if (!optedInToSigning(secret)) throw new DeliveryError(refusal, 'no opt-in label');
+    if (value === undefined) throw new DeliveryError(refusal, 'no such key');
     return Buffer.from(value, 'base64');
   };
 
   const sendMail = async (notification: Notification, target: Target, recipients: string[], from: string | undefined): Promise<AttemptResult> => {
     if (!email) return { ok: false, message: 'no SMTP server configured (--smtp-url)' };
-    const { allowed, skipped } = filterRecipients(recipients, options.allowedRecipientDomains);
+    if (from && !isSafeSender(from)) return { ok: false, message: `the channel's email.from ${shownAddress(from)} is not one plain address or "Name <address>"` };
+    const { allowed, skipped, invalid } = filterRecipients(recipients, options.allowedRecipientDomains);
+    const invalidNote = invalid.length > 0 ? `dropped invalid address${invalid.length > 1 ? 'es' : ''} ${invalid.map(shownAddress).join(', ')} (one plain address local@domain each)` : undefined;
     const skippedNote = skipped.length > 0 ? `skipped recipients outside the allowed domains: ${skipped.join(', ')}` : undefined;
-    if (allowed.length === 0) return { ok: false, message: recipients.length === 0 ? 'no recipients' : `no recipient in the allowed domains (${skippedNote})` };
+    const notes = [invalidNote, skippedNote].filter(Boolean).join('; ');
+    if (allowed.length === 0) {
+      if (recipients.length === 0) return { ok: false, message: 'no recipients' };
+      return { ok: false, message: invalid.length > 0 ? `no valid recipient: ${notes}` : `no recipient in the allowed domains (${skippedNote})` };
+    }
     const message = render(notification, 'mail');
     const sender = from || options.mailFrom || DEFAULT_FROM;
     const result = await email.send({
@@ -206,7 +249,7 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
       headers: { 'X-Approval-Notification': objectKey(notification.metadata), 'X-Approval-Purpose': notification.spec.purpose },
     });
     const rejectedNote = result.rejected.length > 0 ? `rejected by the SMTP server: ${result.rejected.join(', ')}` : undefined;
-    return { ok: true, message: [skippedNote, rejectedNote].filter(Boolean).join('; ') || undefined };
+    return { ok: true, message: [notes, rejectedNote].filter(Boolean).join('; ') || undefined };
   };
 
   const idempotencyKey = (notification: Notification, target: Target) => `${notification.metadata.uid ?? ''}/${target.key}`;
@@ -220,12 +263,14 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
     if (target.kind === 'callback') {
       const callback = notification.spec.callback!;
       const secret = callback.secretRef ? await readSecret(namespace, callback.secretRef) : undefined;
-      await sendCallback(callback.url, callbackPayload(notification), { idempotencyKey: idempotencyKey(notification, target), secret, timeoutMs });
+      await sendCallback(callback.url, callbackPayload(notification), { idempotencyKey: idempotencyKey(notification, target), secret, timeoutMs, outbound });
       return { ok: true };
     }
     const ref = target.ref!;
     const channel = channels.cache.get(`${ref.namespace}/${ref.name}`);
     if (!channel) return { ok: false, message: `NotificationChannel ${ref.namespace}/${ref.name} not found` };
+    // Creation only names channels that accept the Notification's namespace; a hand-written (or older) Notification is checked here.
+    if (!channelAccepts(channel, namespace)) return { ok: false, message: channelRefusal(ref, namespace) };
     const { email: mail, chat, webhook } = channel.spec;
     if (mail) return sendMail(notification, target, mail.recipients ?? [], mail.from);
     if (chat) {
@@ -233,8 +278,8 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
       await sendChat(
         chat.webhookUrl,
         chat.format ?? 'generic',
-        { subject: message.subject, text: message.text, purpose: notification.spec.purpose, notification: ident, properties },
-        { idempotencyKey: idempotencyKey(notification, target), timeoutMs },
+        { subject: message.subject, text: message.text, purpose: notification.spec.purpose, notification: ident, properties, link: message.link },
+        { idempotencyKey: idempotencyKey(notification, target), timeoutMs, outbound },
       );
       return { ok: true };
     }
@@ -244,7 +289,7 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
       await sendWebhook(
         webhook.url,
         { notification: ident, purpose: notification.spec.purpose, sender: notification.spec.sender, properties, subject: message.subject, text: message.text },
-        { idempotencyKey: idempotencyKey(notification, target), secret, timeoutMs },
+        { idempotencyKey: idempotencyKey(notification, target), secret, timeoutMs, outbound },
       );
       return { ok: true };
     }
@@ -323,7 +368,7 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
       try {
         result = await attempt(live, target);
       } catch (err) {
-        result = { ok: false, message: err instanceof Error ? err.message : String(err) };
+        result = { ok: false, message: err instanceof Error ? err.message : String(err), detail: err instanceof DeliveryError ? err.detail : undefined };
       }
       const done = now();
       const context = { notification: key, channel: target.key, attempt: (previous?.attempts ?? 0) + 1 };
@@ -340,7 +385,7 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
         states[target.key] = state;
         const gaveUp = !state.nextAttemptAt;
         deliveries.inc({ channel_type: channelType, result: gaveUp ? 'gave_up' : 'failed' });
-        log.warn({ ...context, err: result.message, nextAttemptAt: state.nextAttemptAt }, gaveUp ? 'notification delivery gave up' : 'notification delivery failed; will retry');
+        log.warn({ ...context, err: result.message, cause: result.detail, nextAttemptAt: state.nextAttemptAt }, gaveUp ? 'notification delivery gave up' : 'notification delivery failed; will retry');
       }
     }
     return finish(live, now(), states);

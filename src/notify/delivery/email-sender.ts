@@ -1,4 +1,4 @@
-// E-mail through SMTP with nodemailer (SPEC §9.3): one transport per SMTP URL with explicit
+// E-mail through SMTP with nodemailer: one transport per SMTP URL with explicit
 // connection, greeting and socket timeouts, so a dead or hanging server fails an attempt instead of
 // blocking a worker. The Message-ID is derived from the Notification's uid and the channel key, so
 // a message re-sent after a crash (between the send and the status write) is the same message to
@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { DeliveryError } from './http.ts';
+import { hasControlCharacters, isPlainAddress, shownAddress } from './recipients.ts';
 
 export interface SmtpTimeouts {
   /** Time to open the TCP (and TLS) connection (default 10 s). */
@@ -102,6 +103,10 @@ export class EmailSender {
   /** Sends one message; resolves when the server accepted it for at least one recipient. */
   async send(message: EmailMessage): Promise<EmailResult> {
     if (message.to.length === 0) throw new DeliveryError('no recipients');
+    // The caller drops invalid addresses (filterRecipients); this is the last line against a header of one's own.
+    const invalid = message.to.find((address) => !isPlainAddress(address));
+    if (invalid !== undefined) throw new DeliveryError(`invalid recipient address ${shownAddress(invalid)}`);
+    if (hasControlCharacters(message.from)) throw new DeliveryError(`invalid sender address ${shownAddress(message.from)}`);
     try {
       const info = await this.transport.sendMail({
         from: message.from,

@@ -1,4 +1,4 @@
-// The signature of callbacks and signed webhooks (SPEC §9.4): the hex HMAC-SHA256 of
+// The signature of callbacks and signed webhooks: the hex HMAC-SHA256 of
 // "<timestamp>.<body>" with the shared secret, sent as `X-Approval-Signature-256: sha256=<hex>`
 // beside `X-Approval-Timestamp: <unix seconds>`.
 import { createHmac, timingSafeEqual } from 'node:crypto';

@@ -1,5 +1,4 @@
-// The kinds delivery reads and writes (SPEC §9.1; the CRDs in config/crd are the schema source,
-// docs/notifications.md the contract with creation), and the status keys of the channels.
+// The kinds delivery reads and writes, and the status keys of the channels.
 import type { ResourceType } from '../../runtime/resource.ts';
 
 export { notificationChannelResource, notificationResource, notificationTemplateResource } from '../../api/resources.ts';
@@ -22,7 +21,7 @@ export type TemplateKind = 'mail' | 'chat' | 'webhook';
 
 /** The status key of the fallback e-mail (no channels: the team's address through the default SMTP). */
 export const FALLBACK_EMAIL_KEY = 'fallback-email';
-/** The status key of the signed callback (SPEC §9.4). */
+/** The status key of the signed callback. */
 export const CALLBACK_KEY = 'callback';
 
 /** The status key of a channel reference: `<namespace>/<name>` (a name never contains `/`). */

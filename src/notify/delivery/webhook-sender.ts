@@ -1,7 +1,7 @@
-// Generic webhooks (SPEC §9.3): a JSON POST of the notification (purpose, sender, properties and
+// Generic webhooks: a JSON POST of the notification (purpose, sender, properties and
 // the rendered texts) with `Idempotency-Key: <uid>/<channel>`; signed like callbacks (§9.4) when
 // the channel names a Secret.
-import { DEFAULT_HTTP_TIMEOUT_MS, postJson } from './http.ts';
+import { DEFAULT_HTTP_TIMEOUT_MS, postJson, type OutboundHttp } from './http.ts';
 import { signatureHeaders } from './signature.ts';
 
 export interface WebhookContent {
@@ -18,6 +18,8 @@ export interface WebhookSendOptions {
   /** The shared secret that signs the body; unsigned without one. */
   secret?: string | Buffer;
   timeoutMs?: number;
+  /** The outbound policy's client (default: the strict policy). */
+  outbound?: OutboundHttp;
   now?: Date;
 }
 
@@ -36,5 +38,5 @@ export async function sendWebhook(url: string, content: WebhookContent, options:
   const body = JSON.stringify(webhookPayload(content));
   const headers: Record<string, string> = { 'Idempotency-Key': options.idempotencyKey };
   if (options.secret !== undefined) Object.assign(headers, signatureHeaders(options.secret, body, options.now));
-  await postJson(url, body, { headers, timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS });
+  await postJson(url, body, { headers, timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS, outbound: options.outbound });
 }

@@ -1,4 +1,4 @@
-// The built-in notification texts (SPEC §9.1): one family per event (created, updated, withdrawn,
+// The built-in notification texts: one family per event (created, updated, withdrawn,
 // reminder) and audience (decider, requester), each in every template kind (mail: subject, text
 // and HTML; chat; webhook). They are Handlebars templates over the Notification's properties plus
 // the parts of the purpose (see render.ts); a NotificationTemplate object overrides them.
@@ -33,11 +33,14 @@ const families: Record<NotificationEvent, Record<Audience, Family>> = {
       intro:
         'Team {{requester_team}} asks for {{action}} access to {{targetLabel}}, which your team {{decider_team}} decides on. ' +
         'The {{objectLabel}} {{subjectName}} is {{state_new}}.',
-      next: '{{#if decideCommand}}Decide with `{{decideCommand}}` (or `reject`).{{/if}}',
+      next:
+        '{{#if link}}Decide in the approvals console: {{link}}{{#if decideCommand}}\nOr with kubectl: `{{decideCommand}}` (or `reject`).{{/if}}' +
+        '{{else if decideCommand}}Decide with `{{decideCommand}}` (or `reject`).{{/if}}',
     },
     requester: {
       subject: '[Approval] Your {{action}} {{objectLabel}} for {{targetLabel}} is {{state_new}}',
       intro: 'The {{action}} {{objectLabel}} {{subjectName}} of your team {{requester_team}} for {{targetLabel}} is {{state_new}}.',
+      next: '{{#if link}}Follow it in the approvals console: {{link}}{{/if}}',
     },
   },
   updated: {
@@ -46,13 +49,16 @@ const families: Record<NotificationEvent, Record<Audience, Family>> = {
       intro:
         'The {{action}} {{objectLabel}} {{subjectName}} of team {{requester_team}} for {{targetLabel}} ' +
         'changed from {{state_old}} to {{state_new}}{{#if actor}} by {{actor}}{{/if}}.',
-      next: '{{#if decideCommand}}It still needs a decision: `{{decideCommand}}`.{{/if}}',
+      next:
+        '{{#if decideCommand}}It still needs a decision: {{#if link}}{{link}}{{else}}`{{decideCommand}}`{{/if}}.' +
+        '{{else if link}}See it in the approvals console: {{link}}{{/if}}',
     },
     requester: {
       subject: '[Approval] Your {{action}} {{objectLabel}} for {{targetLabel}} is {{state_new}}',
       intro:
         'The {{action}} {{objectLabel}} {{subjectName}} of your team {{requester_team}} for {{targetLabel}} ' +
         'changed from {{state_old}} to {{state_new}}{{#if actor}} by {{actor}}{{/if}}.',
+      next: '{{#if link}}See it in the approvals console: {{link}}{{/if}}',
     },
   },
   withdrawn: {
@@ -75,12 +81,14 @@ const families: Record<NotificationEvent, Record<Audience, Family>> = {
       intro:
         'The {{action}} access of team {{requester_team}} to {{targetLabel}} ({{objectLabel}} {{subjectName}}) expires on ' +
         '{{expiration_date}}{{#if days_remaining}}, in {{days_remaining}} day(s){{/if}}.',
+      next: '{{#if link}}See it in the approvals console: {{link}}{{/if}}',
     },
     requester: {
       subject: '[Approval] Your {{action}} access to {{targetLabel}} expires {{expiration_date}}',
       intro:
         'The {{action}} access of your team {{requester_team}} to {{targetLabel}} ({{objectLabel}} {{subjectName}}) expires on ' +
         '{{expiration_date}}{{#if days_remaining}}, in {{days_remaining}} day(s){{/if}}. Ask for it again before then if it is still needed.',
+      next: '{{#if link}}See it in the approvals console: {{link}}{{/if}}',
     },
   },
 };
@@ -125,12 +133,20 @@ const htmlDetails = [
   htmlRow('Requester', '{{requester_team}}', 'requester_team'),
   htmlRow('Decider', '{{decider_team}}', 'decider_team'),
   htmlRow('By', '{{actor}}', 'actor'),
-  htmlRow('Reason', '{{reason}}', 'reason'),
+  // The reason is the requester's markdown, rendered and sanitised (console/markdown.ts).
+  htmlRow('Reason', '{{markdown reason}}', 'reason'),
   htmlRow('Comment', '{{comment}}', 'comment'),
   htmlRow('Expires', '{{expiration_date}}', 'expiration_date'),
 ].join('\n');
 
 const footer = 'Sent by the approval operator (notification purpose {{purpose}}).';
+
+/** The plain-text "next" line as HTML: code spans, line breaks, and the console link as a link. */
+const htmlNext = (next: string) =>
+  next
+    .replace(/`([^`]*)`/g, '<code>$1</code>')
+    .replace(/\n/g, '<br>')
+    .replace(/\{\{link\}\}/g, '<a href="{{link}}">{{link}}</a>');
 
 function mail(family: Family): BuiltinTemplate {
   const next = family.next ? `${family.next}\n\n` : '';
@@ -140,7 +156,8 @@ function mail(family: Family): BuiltinTemplate {
     html:
       '<!DOCTYPE html>\n<html><body style="font-family:sans-serif">\n' +
       `<p>${family.intro}</p>\n<table>\n${htmlDetails}\n</table>\n` +
-      (family.next ? `<p>${family.next.replace(/`([^`]*)`/g, '<code>$1</code>')}</p>\n` : '') +
+      (family.next ? `<p>${htmlNext(family.next)}</p>\n` : '') +
+      '{{#if link}}<p><a href="{{link}}" style="display:inline-block;padding:.6em 1.2em;background:#0b57a3;color:#fff;text-decoration:none;border-radius:4px">Open in the approvals console</a></p>\n{{/if}}' +
       `<p style="color:#888;font-size:smaller">${footer}</p>\n</body></html>\n`,
   };
 }

@@ -2,6 +2,8 @@
 // or an override (a NotificationTemplate's spec). Plain-text parts (subject, text, chat, webhook)
 // are rendered without escaping; the HTML part escapes every value. Pure: no I/O.
 import Handlebars from 'handlebars';
+import { subjectLink } from '../../console/links.ts';
+import { renderMarkdown } from '../../console/markdown.ts';
 import type { TemplateKind, NotificationTemplateSpec } from '../delivery/types.ts';
 import { AUDIENCES, EVENTS, defaultTemplate, type Audience, type NotificationEvent } from './defaults.ts';
 
@@ -19,12 +21,19 @@ export interface RenderedMessage {
   /** Only for `mail` (the built-in mail templates always have one; an override may not). */
   html?: string;
   source: 'builtin' | 'override';
+  /** The object's page in the console (`--console-url`), for chat cards' "Open" button. */
+  link?: string;
+}
+
+export interface RenderOptions {
+  /** The console's public URL (`--console-url`): every notification links to its object's page. */
+  consoleUrl?: string;
 }
 
 export class TemplateError extends Error {}
 
 /**
- * `lower(<kind>--<action>--<event>--<audience>)` (SPEC §9.2). The event is the last known one of
+ * `lower(<kind>--<action>--<event>--<audience>)`. The event is the last known one of
  * created|updated|withdrawn|reminder (default `updated`); the audience the last segment when it
  * is decider|requester (default `requester`, the text that asks for nothing).
  */
@@ -50,6 +59,8 @@ handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 handlebars.registerHelper('default', (value: unknown, fallback: unknown) => (value === undefined || value === null || value === '' ? fallback : value));
 handlebars.registerHelper('upper', (value: unknown) => String(value ?? '').toUpperCase());
 handlebars.registerHelper('lower', (value: unknown) => String(value ?? '').toLowerCase());
+// `{{markdown reason}}`: the requester's markdown as sanitised HTML (the console renders it alike).
+handlebars.registerHelper('markdown', (value: unknown) => new handlebars.SafeString(renderMarkdown(typeof value === 'string' ? value : '')));
 
 type Compiled = (context: unknown) => string;
 const compiled = new Map<string, Compiled>();
@@ -89,8 +100,15 @@ function refLabel(ref: Ref | undefined, withKind: boolean): string {
   return withKind && ref.kind ? `${str(ref.kind)} ${path}` : path;
 }
 
+/** The console page of the notification's object, when the console URL is known. */
+export function consoleLinkOf(objectKind: string, subject: Ref | undefined, consoleUrl: string | undefined): string {
+  if (!consoleUrl || !subject?.name || !subject.namespace) return '';
+  const kind = objectKind === 'approval' ? 'Approval' : objectKind === 'approvalrequest' ? 'ApprovalRequest' : undefined;
+  return kind ? subjectLink(consoleUrl, kind, str(subject.namespace), str(subject.name)) : '';
+}
+
 /** What the templates see: the properties, plus the purpose's parts and a few ready-made labels. */
-export function templateContext(purpose: string, properties: Record<string, unknown>): Record<string, unknown> {
+export function templateContext(purpose: string, properties: Record<string, unknown>, options: RenderOptions = {}): Record<string, unknown> {
   const parsed = parsePurpose(purpose);
   const objectLabel = parsed.objectKind === 'approval' ? 'approval' : 'request';
   const subject = asRef(properties.subject);
@@ -114,6 +132,8 @@ export function templateContext(purpose: string, properties: Record<string, unkn
     stateLabel: stateOld && stateOld !== stateNew ? `${stateOld} → ${stateNew}` : stateNew,
     targetLabel: refLabel(asRef(properties.target), true) || 'its target',
     decideCommand,
+    consoleUrl: options.consoleUrl ?? '',
+    link: consoleLinkOf(parsed.objectKind, subject, options.consoleUrl),
     ...properties,
     purpose,
   };
@@ -128,8 +148,14 @@ const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim().slice(0, 250)
  * (the caller falls back to the built-in template and says so). An override without `subject`
  * keeps the built-in subject; a mail override without `html` sends text only.
  */
-export function renderNotification(purpose: string, properties: Record<string, unknown>, kind: TemplateKind, override?: NotificationTemplateSpec): RenderedMessage {
-  const context = templateContext(purpose, properties);
+export function renderNotification(
+  purpose: string,
+  properties: Record<string, unknown>,
+  kind: TemplateKind,
+  override?: NotificationTemplateSpec,
+  options: RenderOptions = {},
+): RenderedMessage {
+  const context = templateContext(purpose, properties, options);
   const { event, audience } = parsePurpose(purpose);
   const builtin = defaultTemplate(event, audience, kind);
   const template = override ?? builtin;
@@ -142,6 +168,7 @@ export function renderNotification(purpose: string, properties: Record<string, u
     source: override ? 'override' : 'builtin',
   };
   if (kind === 'mail' && template.html) message.html = render(template.html, context, true, `${name} (html)`);
+  if (typeof context.link === 'string' && context.link) message.link = context.link;
   return message;
 }
 

@@ -1,5 +1,4 @@
-// The admission webhooks against the real API server, with impersonated users (SPEC §7,
-// scenarios 4, 6, 7): identity-bound votes, no self-approval, who may decide, frozen content,
+// The admission webhooks against the real API server, with impersonated users: identity-bound votes, no self-approval, who may decide, frozen content,
 // operator-only System/Expire, autoapprove, a race-safe quorum, and failing closed.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Acceptance scenarios 1, 2, 3, 5, 7, 8, 9 and 11 (SPEC §11) against the real API server: each
+// Acceptance scenarios 1, 2, 3, 5, 7, 8, 9 and 11 against the real API server: each
 // applies its sample from config/samples with kubectl, decides with `kubectl patch`, and checks
 // status, conditions, decisions and the Approval. The operator runs in-process with its real wiring.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Notification creation (SPEC 9.2) against the real API server: the CRDs accept what the creator
+// Notification creation against the real API server: the CRDs accept what the creator
 // writes, a repeated state change creates nothing new and returns the same refs (which the
 // controllers record in status), and the CEL rules of the notification kinds hold.
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import {
   notificationChannelResource,
   notificationResource,
 } from '../../../src/api/resources.ts';
+import { ACCEPT_FROM_NAMESPACES_ANNOTATION } from '../../../src/notify/channel-access.ts';
 import { NotificationCreator } from '../../../src/notify/creation/notification-creator.ts';
 import { dueReminders } from '../../../src/notify/creation/reminders.ts';
 import type { StateChange } from '../../../src/notify/notifier.ts';
@@ -66,9 +67,12 @@ describe('notification creation (real API server)', () => {
     ns = await createNamespace(client, 'notify');
     deciderNs = await createNamespace(client, 'notify-decider');
     requesterNs = await createNamespace(client, 'notify-requester');
+    // The decider team's channels serve requests of other namespaces only when they say so.
+    const accept = { annotations: { [ACCEPT_FROM_NAMESPACES_ANNOTATION]: ns } };
     for (const channel of [
-      { metadata: { name: 'orders-mail' }, spec: { email: { recipients: ['orders-team@example.com'] } } },
-      { metadata: { name: 'orders-chat' }, spec: { chat: { webhookUrl: 'https://chat.example.com/hook', format: 'teams' }, ignore: ['*--reminder--*'] } },
+      { metadata: { name: 'orders-mail', ...accept }, spec: { email: { recipients: ['orders-team@example.com'] } } },
+      { metadata: { name: 'orders-chat', ...accept }, spec: { chat: { webhookUrl: 'https://chat.example.com/hook', format: 'teams' }, ignore: ['*--reminder--*'] } },
+      { metadata: { name: 'not-for-ns' }, spec: { email: { recipients: ['elsewhere@example.com'] } } },
     ]) {
       await client.create(collectionPath(notificationChannelResource, deciderNs), { apiVersion: NOTIFICATION_API_VERSION, kind: 'NotificationChannel', ...channel });
     }

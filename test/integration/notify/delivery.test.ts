@@ -1,4 +1,4 @@
-// Notification delivery (SPEC §9.3, §9.4) against the real API server, a real SMTP server
+// Notification delivery against the real API server, a real SMTP server
 // (smtp-server on 127.0.0.1) and a real HTTP receiver: Notifications are created directly, as
 // creation does, and a Manager runs only the delivery controller (with a short backoff).
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import { PatchType, type KubeClient } from '../../../src/runtime/kube-client.ts'
 import { Manager } from '../../../src/runtime/manager.ts';
 import { collectionPath, objectPath } from '../../../src/runtime/resource.ts';
 import { adminClient, createNamespace, eventually, testLogger } from '../../support/cluster.ts';
-import { HttpReceiver } from '../../support/http-receiver.ts';
+import { HttpReceiver, LOCAL_RECEIVER_OUTBOUND } from '../../support/http-receiver.ts';
 import { installCrds } from '../../support/kubectl.ts';
 import { TestSmtpServer } from '../../support/smtp.ts';
 
@@ -79,6 +79,8 @@ describe('notification delivery', () => {
       baseDelayMs: 100,
       maxDelayMs: 400,
       smtpTimeouts: { connectionTimeoutMs: 2000, greetingTimeoutMs: 2000, socketTimeoutMs: 5000 },
+      // The receiver listens on 127.0.0.1: allowed explicitly (the outbound policy refuses loopback).
+      outbound: LOCAL_RECEIVER_OUTBOUND,
       ...options,
     });
     manager.addController(controller);
@@ -112,9 +114,10 @@ describe('notification delivery', () => {
     );
   const createChannel = (name: string, spec: Record<string, unknown>) =>
     client.create(collectionPath(notificationChannelResource, ns), { apiVersion: 'notification.cp.ei.telekom.de/v1', kind: 'NotificationChannel', metadata: { name }, spec });
+  // Signing Secrets opt in with the label (docs/security.md, "Outbound requests and Secrets").
   const createSecret = (name: string, data: Record<string, string>) =>
     client.create(`/api/v1/namespaces/${ns}/secrets`, {
-      metadata: { name },
+      metadata: { name, labels: { 'approval.cp.ei.telekom.de/signing-secret': 'true' } },
       data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
     });
   const mailsWithId = (messageId: string) => smtp.messages.filter((m) => m.messageId === messageId);
@@ -211,7 +214,7 @@ describe('notification delivery', () => {
       // The Secret does not exist yet: the callback waits for it (and the webhook goes out meanwhile).
       await eventually('the callback to fail for the missing Secret', async () => {
         const state = (await get('callback')).status?.states?.callback;
-        return state && !state.sent && /Secret .*cb-secret not found/.test(state.errorMessage ?? '');
+        return state && !state.sent && /Secret "cb-secret" \(key "hmac"\) cannot sign/.test(state.errorMessage ?? '');
       });
       await createSecret('cb-secret', { hmac: secret });
       const notification = await delivered('callback');

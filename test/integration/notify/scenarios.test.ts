@@ -1,4 +1,4 @@
-// Notifications end to end (SPEC §9, scenarios 2, 8, 9, 12): the operator with delivery on, a real
+// Notifications end to end: the operator with delivery on, a real
 // SMTP server and a real HTTP receiver on 127.0.0.1. Requests are applied from config/samples.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -8,7 +8,7 @@ import { approvalResource, notificationResource } from '../../../src/api/resourc
 import type { KubeClient } from '../../../src/runtime/kube-client.ts';
 import { collectionPath, objectPath } from '../../../src/runtime/resource.ts';
 import { adminClient, createNamespace, eventually } from '../../support/cluster.ts';
-import { HttpReceiver } from '../../support/http-receiver.ts';
+import { HttpReceiver, LOCAL_RECEIVER_OUTBOUND } from '../../support/http-receiver.ts';
 import { approvalHelpers } from '../../support/approvals.ts';
 import { installCrds, kubectlOk, samplePath } from '../../support/kubectl.ts';
 import { startOperator } from '../../support/operator.ts';
@@ -23,7 +23,11 @@ describe('notifications end to end', () => {
 
   // Scoped to the test's namespace (--namespace): earlier test files left undelivered Notifications elsewhere.
   const start = () =>
-    startOperator({ namespace: ns, delivery: { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, mailFrom: 'approvals@example.com', baseDelayMs: 200, maxDelayMs: 1000 } });
+    startOperator({
+      namespace: ns,
+      // The callback receiver listens on 127.0.0.1: allowed explicitly (the outbound policy refuses loopback).
+      delivery: { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, mailFrom: 'approvals@example.com', baseDelayMs: 200, maxDelayMs: 1000, outbound: LOCAL_RECEIVER_OUTBOUND },
+    });
   const { getRequest, waitForState, vote } = approvalHelpers(adminClient(), () => ns);
   const notificationsOf = async (subjectName: string) =>
     (await client.get<{ items: Notification[] }>(collectionPath(notificationResource, ns))).items.filter(
@@ -70,6 +74,8 @@ describe('notifications end to end', () => {
 
   it('scenario 9: a request that times out is Expired, the requester is mailed and the callback arrives signed', async () => {
     await kubectlOk(['-n', ns, 'create', 'secret', 'generic', 'callback-key', '--from-literal=key=s3cret']);
+    // A Secret signs only when it opts in (docs/security.md, "Outbound requests and Secrets").
+    await kubectlOk(['-n', ns, 'label', 'secret', 'callback-key', 'approval.cp.ei.telekom.de/signing-secret=true']);
     const manifest = JSON.stringify({
       apiVersion: 'approval.cp.ei.telekom.de/v1',
       kind: 'ApprovalRequest',

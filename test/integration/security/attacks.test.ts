@@ -150,6 +150,15 @@ describe('attacks on the gate', () => {
     await assertUnchanged('forged-repeat', before);
   });
 
+  it('a requester cannot name a Secret she may not read as the signing key of her callback', async () => {
+    await client.create(`/api/v1/namespaces/${ns}/secrets`, { metadata: { name: 'db-password' }, data: { password: Buffer.from('hunter2').toString('base64') } });
+    const callback = { url: 'https://example.com/hook', secretRef: { name: 'db-password', key: 'password' } };
+    const result = await applyAs(ns, requestManifest('oracle', { callback }), carol);
+    assert.notEqual(result.code, 0, 'refused');
+    assert.match(result.stderr, /user "carol" may not create approvalrequest .*\/oracle with spec\.callback\.secretRef "db-password": user "carol" has no RBAC verb "get" on secrets\/db-password in namespace ".*", and signing with a Secret is as good as reading it \(rule: signing secrets\)/);
+    await assert.rejects(getRequest('oracle'), isNotFound, 'nothing was created');
+  });
+
   it('every decision records who wrote it', async () => {
     const request = await getRequest('forged-repeat');
     assert.deepEqual(request.spec.decisions?.map((d) => [d.name, d.actor]), [['alice', 'alice']]);

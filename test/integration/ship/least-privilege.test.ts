@@ -1,5 +1,6 @@
 // The operator with exactly the permissions config/rbac (= the chart) gives its ServiceAccount:
-// scenarios 2, 3 and 8 complete and the API server never answers 403. And GitOps: a request
+// scenarios 2, 3 and 8 and a withdrawal (the finalizer of ADR 0006) complete and the API server
+// never answers 403. And GitOps: a request
 // applied by Flux (server-side apply), decided with kubectl patch, then applied again by Flux
 // keeps its decisions and state.
 import assert from 'node:assert/strict';
@@ -7,13 +8,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../../../hack/control-plane.ts';
 import type { Approval } from '../../../src/api/types.ts';
-import { approvalResource } from '../../../src/api/resources.ts';
-import type { KubeClient } from '../../../src/runtime/kube-client.ts';
+import { approvalRequestResource, approvalResource } from '../../../src/api/resources.ts';
+import { isNotFound, type KubeClient } from '../../../src/runtime/kube-client.ts';
 import { objectPath } from '../../../src/runtime/resource.ts';
 import { adminClient, createNamespace, eventually } from '../../support/cluster.ts';
 import { approvalHelpers } from '../../support/approvals.ts';
 import { installCrds, kubectl, kubectlOk, samplePath } from '../../support/kubectl.ts';
 import { startOperator } from '../../support/operator.ts';
+import { notificationsAbout, requestJson } from '../../support/requests.ts';
 
 const serviceAccount = 'system:serviceaccount:approval-system:approval-operator';
 
@@ -70,6 +72,12 @@ describe('shipping: least privilege and GitOps', () => {
     await approvalIn('Expired');
     const expired = await client.get<Approval>(objectPath(approvalResource, ns, name));
     assert.equal(expired.status?.remindersSent?.length, 1, 'the reminder was created');
+    // A pending request deleted: the withdrawal finalizer is set, then released after the notice.
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: requestJson(ns, 'withdrawn', 'Simple') });
+    await waitForState('withdrawn', 'Pending');
+    await kubectlOk(['-n', ns, 'delete', 'ar', 'withdrawn', '--wait=false']);
+    await eventually('the request to be gone', () => client.get(objectPath(approvalRequestResource, ns, 'withdrawn')).then(() => false, (err: unknown) => isNotFound(err)));
+    assert.ok((await notificationsAbout(client, ns, 'withdrawn')).some((n) => n.purpose.endsWith('--withdrawn--decider')), 'the decider was told');
     assert.deepEqual(operator.forbidden, [], 'no request of the operator was refused by RBAC');
     assert.ok(operator.writes.length > 0);
   });

@@ -40,7 +40,7 @@ describe('config/crd', () => {
       assert.equal(crd.spec.names.plural, resource.plural);
       assert.equal(crd.spec.names.kind, resource.kind);
       assert.equal(crd.spec.scope, resource.namespaced ? 'Namespaced' : 'Cluster');
-      assert.deepEqual(crd.spec.names.categories, ['approvals']);
+      assert.deepEqual(crd.spec.names.categories, ['approval-operator']);
       assert.equal(crd.spec.versions.length, 1);
       const [v1] = crd.spec.versions;
       assert.deepEqual({ name: v1?.name, served: v1?.served, storage: v1?.storage }, { name: resource.version, served: true, storage: true });
@@ -118,7 +118,7 @@ describe('config/crd', () => {
       'stages are only allowed with strategy MultiStage',
     ]);
     assert.deepEqual(rules(at(policy, 'spec')), rules(at(request, 'spec')).slice(0, 2));
-    assert.deepEqual(rules(at(approval, 'spec')), [], 'Approvals are rewritten by newer granted requests (SPEC 6)');
+    assert.deepEqual(rules(at(approval, 'spec')), [], 'Approvals are rewritten by newer granted requests');
     assert.deepEqual(rules(at(request, 'spec.stages')), ['stage names must be unique']);
     assert.equal(rules(at(request, 'spec.stages[]')).length, 2);
   });

@@ -1,4 +1,4 @@
-// The notification kinds (SPEC 4, 9.1): CRDs, REST resources, generated types and ajv validation.
+// The notification kinds: CRDs, REST resources, generated types and ajv validation.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crdFor, loadCrds, storageSchema, type CrdDocument, type JsonSchemaProps } from '../../../src/api/crds.ts';
@@ -66,7 +66,7 @@ describe('notification CRDs', () => {
       assert.equal(crd.spec.scope, 'Namespaced');
       assert.equal(resource.namespaced, true);
       assert.deepEqual(crd.spec.names.shortNames, [short]);
-      assert.deepEqual(crd.spec.names.categories, ['notifications']);
+      assert.deepEqual(crd.spec.names.categories, ['approval-operator']);
       const [v1] = crd.spec.versions;
       assert.deepEqual({ name: v1?.name, served: v1?.served, storage: v1?.storage }, { name: 'v1', served: true, storage: true });
       assert.deepEqual(v1?.subresources, { status: {} });

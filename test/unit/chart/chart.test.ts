@@ -65,7 +65,7 @@ describe('charts/approval-operator', () => {
       [
         '--set', 'certManager.enabled=true', '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'networkPolicy.enabled=true',
         '--set', 'smtp.url=smtp://mail:25', '--set', 'smtp.from=approvals@example.com', '--set', 'notifications.mode=create-only',
-        '--set', 'watchNamespace=team-a', ...setValues({ callbackSecretNamespaces: ['team-a'] }),
+        '--set', 'watchNamespace=team-a', ...setValues({ callbackSecretNamespaces: ['team-a'], outbound: { allow: ['10.20.0.0/16', '*.hooks.example.com'], deny: ['10.96.0.0/12'], allowInsecureHttp: true } }),
       ],
       ['--set', 'webhook.enabled=false', '--set', 'podDisruptionBudget.enabled=false', '--set', 'smtp.existingSecret=mail'],
     ]) {
@@ -93,6 +93,10 @@ describe('charts/approval-operator', () => {
       ['--set', 'workers=0'],
       ['--set', 'notifications.mode=loud'],
       ['--set', 'notifications.allowedRecipientDomains={Example.COM}'],
+      ['--set-json', 'outbound.allow=["10.0.0.0/8,127.0.0.1"]'],
+      ['--set-json', 'outbound.deny=["kubernetes.default"]'],
+      ['--set-json', 'outbound.allowInsecureHttp="true"'],
+      ['--set-json', 'outbound.everything=true'],
     ]) {
       const result = helm(['lint', '--strict', chartDir, ...args]);
       assert.notEqual(result.code, 0, `helm lint accepted ${args.join(' ')}`);
@@ -218,6 +222,16 @@ describe('charts/approval-operator', () => {
     assert.deepEqual(config.allowedRecipientDomains, ['example.com', 'corp.example']);
     // A changed URL rolls the pods.
     assert.ok(deploymentOf(manifests).spec.template.metadata.annotations?.['checksum/smtp']);
+  });
+
+  it('maps the outbound values to --allow-outbound, --deny-outbound and --allow-insecure-http', () => {
+    const outboundArgs = (args: string[]) => args.filter((arg) => /^--(allow|deny)-(outbound|insecure-http)/.test(arg));
+    assert.deepEqual(outboundArgs(containerOf(render()).args), [], 'defaults: https to global addresses only, no flag needed');
+    const container = containerOf(render(setValues({ outbound: { allow: ['127.0.0.1', '10.20.0.0/16', '*.hooks.example.com'], deny: ['10.96.0.0/12', 'fd00:10:96::/112'], allowInsecureHttp: true } })));
+    assert.deepEqual(outboundArgs(container.args), ['--allow-outbound=127.0.0.1,10.20.0.0/16,*.hooks.example.com', '--deny-outbound=10.96.0.0/12,fd00:10:96::/112', '--allow-insecure-http=true']);
+    const config = parseConfig(container.args, {});
+    assert.ok(config !== 'help');
+    assert.deepEqual([config.allowOutbound, config.denyOutbound, config.allowInsecureHttp], [['127.0.0.1', '10.20.0.0/16', '*.hooks.example.com'], ['10.96.0.0/12', 'fd00:10:96::/112'], true]);
   });
 
   it('reads the SMTP URL from smtp.existingSecret, and refuses both url and existingSecret', () => {

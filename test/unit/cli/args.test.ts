@@ -94,6 +94,54 @@ describe('parseInvocation', () => {
   });
 });
 
+describe('parseInvocation: output, dry run, preview, completion', () => {
+  it('takes -o where the command can print it', () => {
+    const list = parseInvocation(['list', '-o', 'wide']);
+    assert.equal(list.command === 'list' && list.output, 'wide');
+    for (const format of ['json', 'yaml', 'name']) {
+      const parsed = parseInvocation(['list', `--output=${format}`]);
+      assert.equal(parsed.command === 'list' && parsed.output, format);
+    }
+    assert.deepEqual(parseInvocation(['describe', 'x', '-o', 'yaml']), {
+      command: 'describe', connection: { asGroups: [] }, target: { kind: 'ApprovalRequest', name: 'x' }, output: 'yaml',
+    });
+    usageError(['describe', 'x', '-o', 'wide'], /unable to match a printer for --output="wide" \(allowed for "describe": json, yaml\)/, 'describe');
+    usageError(['list', '-o', 'table'], /unable to match a printer/, 'list');
+  });
+
+  it('takes --dry-run=server on the votes; none is no dry run; client is refused with the reason', () => {
+    assert.deepEqual(parseInvocation(['approve', 'x', '--dry-run=server', '-m', 'ok']), {
+      command: 'approve', connection: { asGroups: [] }, target: { kind: 'ApprovalRequest', name: 'x' }, message: 'ok', dryRun: true,
+    });
+    const spaced = parseInvocation(['suspend', 'apv/x', '--dry-run', 'server', '-o', 'json']);
+    assert.equal(spaced.command === 'suspend' && spaced.dryRun, true);
+    assert.equal(spaced.command === 'suspend' && spaced.output, 'json');
+    assert.equal('dryRun' in parseInvocation(['reject', 'x', '--dry-run=none']), false);
+    usageError(['approve', 'x', '--dry-run=client'], /--dry-run=client is not supported: only the API server/, 'approve');
+    usageError(['approve', 'x', '--dry-run=maybe'], /invalid --dry-run value "maybe"/, 'approve');
+    usageError(['list', '--dry-run=server'], /flag --dry-run is not valid for "list"/, 'list');
+  });
+
+  it('parses preview -f FILE with its dry run, and refuses it without a file', () => {
+    assert.deepEqual(parseInvocation(['preview', '-f', 'request.yaml', '-n', 'shop', '--dry-run=server']), {
+      command: 'preview', connection: { namespace: 'shop', asGroups: [] }, file: 'request.yaml', dryRun: true,
+    });
+    assert.deepEqual(parseInvocation(['preview', '--filename=-']), { command: 'preview', connection: { asGroups: [] }, file: '-' });
+    usageError(['preview'], /"preview" needs -f FILE/, 'preview');
+    usageError(['preview', 'request.yaml'], /takes no arguments, got: request\.yaml \(name the file with -f\)/, 'preview');
+    usageError(['preview', '-f', 'x', '--approval'], /flag --approval is not valid for "preview"/, 'preview');
+    usageError(['approve', 'x', '-f', 'y'], /flag --filename is not valid for "approve"/, 'approve');
+  });
+
+  it('parses completion SHELL', () => {
+    assert.deepEqual(parseInvocation(['completion', 'bash']), { command: 'completion', shell: 'bash' });
+    assert.deepEqual(parseInvocation(['completion', 'zsh']), { command: 'completion', shell: 'zsh' });
+    usageError(['completion'], /"completion" needs the shell: bash or zsh/, 'completion');
+    usageError(['completion', 'fish'], /needs the shell/, 'completion');
+    usageError(['completion', 'bash', '-n', 'x'], /flag --namespace is not valid for "completion"/, 'completion');
+  });
+});
+
 describe('parseTarget', () => {
   it('defaults to a request, and to an Approval with --approval', () => {
     assert.deepEqual(parseTarget('orders-read'), { kind: 'ApprovalRequest', name: 'orders-read' });
@@ -121,13 +169,13 @@ describe('parseTarget', () => {
 describe('usage', () => {
   it('lists every command and the connection flags', () => {
     const text = usage();
-    for (const word of ['list', 'describe', 'approve', 'reject', 'suspend', 'resume', '--kubeconfig', '--context', '--namespace', '--as-group', 'Examples:']) {
+    for (const word of ['list', 'describe', 'approve', 'reject', 'suspend', 'resume', 'preview', 'completion', '--kubeconfig', '--context', '--namespace', '--as-group', 'Examples:']) {
       assert.ok(text.includes(word), word);
     }
   });
 
   it('has a usage line and examples for each command', () => {
-    for (const command of ['list', 'describe', 'approve', 'reject', 'suspend', 'resume'] as const) {
+    for (const command of ['list', 'describe', 'approve', 'reject', 'suspend', 'resume', 'preview'] as const) {
       const text = usage(command);
       assert.match(text, new RegExp(`Usage:\\n  kubectl approval ${command} `), command);
       assert.match(text, new RegExp(`Examples:\\n(.*\\n)*  kubectl approval ${command} `), command);

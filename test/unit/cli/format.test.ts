@@ -62,6 +62,13 @@ describe('formatList', () => {
       'shop        x                       Granted   Simple     shop        orders    <none>    5m\n');
   });
 
+  it('adds ACTION, TARGET, POLICY and VOTES after AGE with -o wide', () => {
+    const rows = [request('orders-write', { spec: { decisions: [{ name: 'alice', resultingState: 'Semigranted' }] }, status: { strategy: 'FourEyes', policyRef: 'writes' } })];
+    assert.equal(formatList(rows, { kind: 'ApprovalRequest', allNamespaces: false, now: NOW, wide: true }),
+      'NAME           STATE     STRATEGY   REQUESTER   DECIDER   AGE   ACTION      TARGET                                       POLICY   VOTES\n' +
+      'orders-write   Pending   FourEyes   shop        orders    5m    subscribe   ApiSubscription/shop-frontend--orders-read   writes   1\n');
+  });
+
   it('says so like kubectl when nothing matches', () => {
     assert.equal(emptyListMessage('shop'), 'No resources found in shop namespace.');
     assert.equal(emptyListMessage(undefined), 'No resources found');

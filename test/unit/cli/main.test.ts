@@ -36,6 +36,21 @@ describe('run', () => {
   });
 });
 
+describe('run: completion', () => {
+  it('prints the completion scripts', async () => {
+    const bash = await capture(['completion', 'bash']);
+    assert.equal(bash.code, 0);
+    assert.match(bash.out, /^# bash completion for kubectl-approval/);
+    assert.match(bash.out, /\ncomplete -F _kubectl_approval kubectl-approval\n$/);
+    assert.match((await capture(['completion', 'zsh'])).out, /^#compdef kubectl-approval\n/);
+  });
+
+  it('answers __complete, and never fails: without a cluster it offers nothing', async () => {
+    assert.deepEqual(await capture(['__complete', 'desc']), { code: 0, out: 'describe\tShow requester, reason, stages, votes and the transitions allowed next\n:4\n', err: '' });
+    assert.deepEqual(await capture(['__complete', 'approve', '--kubeconfig', '/nonexistent', '']), { code: 0, out: ':4\n', err: '' });
+  });
+});
+
 describe('errorText', () => {
   it('words server refusals like kubectl', () => {
     const err = new ApiError(403, 'PATCH', '/x', { reason: 'Forbidden', message: 'user "carol" created this request and cannot decide it' });

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApprovalRequest } from '../../../src/api/types.ts';
 import { MAX_ATTEMPTS, VoteRefused, castVote, decisionPatch, formatVoteResult, isStale, refusal } from '../../../src/cli/vote.ts';
-import { ApiError, PatchType, type KubeClient } from '../../../src/runtime/kube-client.ts';
+import type { ApiClient } from '../../../src/cli/http-client.ts';
+import { ApiError, PatchType, type Query } from '../../../src/runtime/api-protocol.ts';
 import { approval, request } from './fixtures.ts';
 
 describe('refusal', () => {
@@ -76,7 +77,7 @@ class FakeServer {
     this.races = races;
   }
 
-  get client(): KubeClient {
+  get client(): ApiClient {
     return {
       get: async () => structuredClone(this.object),
       patch: async (_path: string, ops: unknown[], type: string) => {
@@ -101,7 +102,7 @@ class FakeServer {
         this.object.status = { observedGeneration: this.object.metadata.generation };
         return structuredClone(this.object);
       },
-    } as unknown as KubeClient;
+    } as unknown as ApiClient;
   }
 }
 
@@ -154,16 +155,62 @@ describe('castVote', () => {
     const server = new FakeServer(request('x'));
     const client = server.client;
     const patch = client.patch.bind(client);
-    client.patch = (async (...args: Parameters<KubeClient['patch']>) => {
+    client.patch = (async (...args: Parameters<ApiClient['patch']>) => {
       await patch(...args);
       server.object.spec.state = 'Pending';
       server.object.status = {};
       return structuredClone(server.object);
-    }) as KubeClient['patch'];
+    }) as ApiClient['patch'];
     const started = Date.now();
     const result = await castVote({ client, namespace: 'shop', target, verb: 'approve', username: 'alice', settleMs: 100, pollMs: 20 });
     assert.ok(Date.now() - started >= 100);
     assert.deepEqual([result.before, result.after, result.observed], ['Pending', 'Pending', false]);
+  });
+});
+
+describe('castVote --dry-run=server', () => {
+  /** A server that answers a dry-run patch as admission would compute it, and stores nothing. */
+  function dryRunServer(object: ApprovalRequest, admission: (patched: ApprovalRequest) => ApprovalRequest) {
+    const queries: Array<Query | undefined> = [];
+    let gets = 0;
+    const client = {
+      get: async () => {
+        gets++;
+        return structuredClone(object);
+      },
+      patch: async (_path: string, ops: Array<{ value: unknown }>, _type: string, query?: Query) => {
+        queries.push(query);
+        const patched = structuredClone(object);
+        patched.spec.decisions = [...(patched.spec.decisions ?? []), ops[1]!.value as NonNullable<ApprovalRequest['spec']['decisions']>[number]];
+        return admission(patched);
+      },
+    } as unknown as ApiClient;
+    return { client, queries, gets: () => gets };
+  }
+
+  it('sends the patch with dryRun=All and reports the state admission computed, without waiting for the operator', async () => {
+    const server = dryRunServer(request('x', { spec: { strategy: 'FourEyes' } }), (patched) => ({ ...patched, spec: { ...patched.spec, state: 'Semigranted' } }));
+    const result = await castVote({ client: server.client, namespace: 'shop', target, verb: 'approve', username: 'alice', dryRun: true, settleMs: 10_000 });
+    assert.deepEqual(server.queries, [{ dryRun: 'All' }]);
+    assert.equal(server.gets(), 1, 'no re-read: nothing was stored');
+    assert.deepEqual([result.before, result.after, result.dryRun, result.recorded], ['Pending', 'Semigranted', true, true]);
+    assert.equal(formatVoteResult('approve', 'ApprovalRequest', 'x', 'alice', result),
+      'approvalrequest/x would be approved by alice: Pending → Semigranted (server dry run: admission accepted the vote; nothing was stored)');
+  });
+
+  it('says when the server would drop the vote as a repeat', async () => {
+    const earlier = [{ name: 'alice', resultingState: 'Semigranted' as const }];
+    const server = dryRunServer(request('x', { spec: { strategy: 'FourEyes', state: 'Semigranted', decisions: earlier } }), (patched) => ({ ...patched, spec: { ...patched.spec, decisions: earlier } }));
+    const result = await castVote({ client: server.client, namespace: 'shop', target, verb: 'approve', username: 'alice', dryRun: true });
+    assert.equal(result.recorded, false);
+    assert.equal(formatVoteResult('approve', 'ApprovalRequest', 'x', 'alice', result),
+      'approvalrequest/x would not change: the server drops alice\'s vote as a repeat of an earlier one; it stays Semigranted (server dry run: admission accepted the vote; nothing was stored)');
+  });
+
+  it('sends a normal vote without dryRun', async () => {
+    const server = dryRunServer(request('x'), (patched) => ({ ...patched, spec: { ...patched.spec, state: 'Granted' }, status: { observedGeneration: 1 } }));
+    await castVote({ client: server.client, namespace: 'shop', target, verb: 'approve', username: 'alice' });
+    assert.deepEqual(server.queries, [undefined]);
   });
 });
 

@@ -1,4 +1,4 @@
-// Replaying the votes of a request (SPEC 5.2): quorum, veto, rounds, repeats and ignored votes.
+// Replaying the votes of a request: quorum, veto, rounds, repeats and ignored votes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { evaluate, SYSTEM_DECIDER, type Decision, type Strategy } from '../../../src/engine/index.ts';

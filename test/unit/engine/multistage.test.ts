@@ -1,4 +1,4 @@
-// MultiStage (SPEC 5.3, seed 004): ordered stages, FirstDecides / AllMustApprove / Quorum,
+// MultiStage: ordered stages, FirstDecides / AllMustApprove / Quorum,
 // eligibility per stage and outcomeIfNoApprovers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// ApprovalPolicy selection and the effective strategy (SPEC 4.3).
+// ApprovalPolicy selection and the effective strategy.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { effectiveStrategy, selectPolicy, type PolicyLike, type RequestFacts } from '../../../src/engine/index.ts';

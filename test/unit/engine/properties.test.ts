@@ -1,4 +1,4 @@
-// Property tests of the counting rules (SPEC 5): quorum cannot be cheated, votes within a stage
+// Property tests of the counting rules: quorum cannot be cheated, votes within a stage
 // commute, and replaying the engine's own output changes nothing.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -130,7 +130,7 @@ function expressibleAsVote(state: State, action: Action): boolean {
   return true;
 }
 
-describe('transition tables (SPEC 5.1)', () => {
+describe('transition tables', () => {
   for (const kind of SUBJECT_KINDS) {
     for (const strategy of STRATEGIES) {
       describe(`${kind} ${strategy}`, () => {

@@ -7,7 +7,7 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 describe('notificationPurpose', () => {
-  it('is lower(<kind>--<action>--<created|updated>--<decider|requester>) (SPEC 9.2)', () => {
+  it('is lower(<kind>--<action>--<created|updated>--<decider|requester>)', () => {
     assert.equal(notificationPurpose('ApprovalRequest', 'subscribe', true, 'decider'), 'approvalrequest--subscribe--created--decider');
     assert.equal(notificationPurpose('ApprovalRequest', 'Subscribe', false, 'requester'), 'approvalrequest--subscribe--updated--requester');
     assert.equal(notificationPurpose('Approval', 'subscribe', false, 'decider'), 'approval--subscribe--updated--decider');

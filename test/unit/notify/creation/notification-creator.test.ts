@@ -4,6 +4,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import type { Approval, ApprovalRequest, Notification, NotificationChannel } from '../../../../src/api/types.ts';
 import { PURPOSE_LABEL, SENDER_TYPE_LABEL } from '../../../../src/api/resources.ts';
+import { ACCEPT_FROM_NAMESPACES_ANNOTATION } from '../../../../src/notify/channel-access.ts';
 import { NotificationCreator, mergeRefs } from '../../../../src/notify/creation/notification-creator.ts';
 import { ApiError, type KubeClient } from '../../../../src/runtime/kube-client.ts';
 
@@ -67,8 +68,9 @@ const newRequest = (): ApprovalRequest => ({
   },
 });
 
+// Channels of the decider's namespace serve the requests of team-a (channel-access.ts).
 const mailChannel = (name: string, namespace: string, ignore?: string[]): NotificationChannel => ({
-  metadata: { name, namespace },
+  metadata: { name, namespace, annotations: { [ACCEPT_FROM_NAMESPACES_ANNOTATION]: 'team-a' } },
   spec: { email: { recipients: ['x@example.com'] }, ...(ignore ? { ignore } : {}) },
 });
 
@@ -246,21 +248,53 @@ describe('mergeRefs', () => {
 });
 
 describe('NotificationCreator.withdrawn', () => {
-  it('never rejects (it is called fire-and-forget): errors are retried, then logged', async () => {
+  const deleted = () => ({ ...newRequest(), metadata: { name: 'r', namespace: 'team-a', uid: 'u' } });
+  const change = (from: 'Pending' | 'Semigranted') => ({ kind: 'ApprovalRequest' as const, namespace: 'team-a', name: 'r', uid: 'u', action: 'subscribe', from, actor: 'unknown', object: deleted() });
+  const failingWith = (error: ApiError) => {
     let calls = 0;
-    const errors: unknown[] = [];
-    const log = pino({ level: 'silent' });
-    log.error = ((obj: unknown) => errors.push(obj)) as typeof log.error;
-    const failing = {
+    const client = {
       create: async () => {
         calls++;
-        throw new ApiError(500, 'POST', '/x', { reason: 'InternalError' });
+        throw error;
       },
     } as unknown as KubeClient;
-    const creator = new NotificationCreator({ client: failing, log, lookupSubject: () => undefined, channels: () => [], retryDelayMs: 1 });
-    const deleted = { ...newRequest(), metadata: { name: 'r', namespace: 'team-a', uid: 'u' } };
-    await creator.withdrawn({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'r', uid: 'u', action: 'subscribe', from: 'Pending', actor: 'unknown', object: deleted });
-    assert.equal(calls, 4);
-    assert.equal(errors.length, 1);
+    return { client, calls: () => calls };
+  };
+
+  it('rejects when the notice could not be made: the reconciler retries before it releases the finalizer', async () => {
+    const failing = failingWith(new ApiError(500, 'POST', '/x', { reason: 'InternalError' }));
+    const creator = new NotificationCreator({ client: failing.client, log: pino({ level: 'silent' }), lookupSubject: () => undefined, channels: () => [] });
+    await assert.rejects(creator.withdrawn(change('Pending')), /500/);
+    assert.equal(failing.calls(), 1, 'no retry loop of its own');
+  });
+
+  it('resolves without a notice in a namespace that is being deleted (nothing can be created there)', async () => {
+    const terminating = new ApiError(403, 'POST', '/x', {
+      reason: 'Forbidden',
+      message: 'notifications "x" is forbidden: unable to create new content in namespace team-a because it is being terminated',
+      details: { causes: [{ type: 'NamespaceTerminating', field: 'metadata.namespace' }] },
+    });
+    const failing = failingWith(terminating);
+    const creator = new NotificationCreator({ client: failing.client, log: pino({ level: 'silent' }), lookupSubject: () => undefined, channels: () => [] });
+    await creator.withdrawn(change('Pending'));
+    assert.equal(failing.calls(), 1);
+    const forbidden = failingWith(new ApiError(403, 'POST', '/x', { reason: 'Forbidden', message: 'RBAC says no' }));
+    const strict = new NotificationCreator({ client: forbidden.client, log: pino({ level: 'silent' }), lookupSubject: () => undefined, channels: () => [] });
+    await assert.rejects(strict.withdrawn(change('Pending')), /403/, 'any other refusal is retried');
+  });
+
+  it('is one notice per request: the name does not depend on the state it was withdrawn in', async () => {
+    const names: string[] = [];
+    const client = {
+      create: async (_path: string, body: Notification) => {
+        names.push(body.metadata.name);
+        return { ...body, metadata: { ...body.metadata, uid: 'n' } };
+      },
+    } as unknown as KubeClient;
+    const creator = new NotificationCreator({ client, log: pino({ level: 'silent' }), lookupSubject: () => undefined, channels: () => [] });
+    await creator.withdrawn(change('Pending'));
+    await creator.withdrawn(change('Semigranted'));
+    assert.equal(names.length, 2);
+    assert.equal(names[0], names[1], 'a vote on the terminating request between two attempts changes nothing');
   });
 });

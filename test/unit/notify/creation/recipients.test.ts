@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApprovalRequest, NotificationChannel } from '../../../../src/api/types.ts';
+import { ACCEPT_FROM_NAMESPACES_ANNOTATION, channelAccepts } from '../../../../src/notify/channel-access.ts';
 import { channelIgnores, deliveryFor, recipientsFor } from '../../../../src/notify/creation/recipients.ts';
 
 const request = (): ApprovalRequest => ({
@@ -13,8 +14,9 @@ const request = (): ApprovalRequest => ({
   },
 });
 
-const channel = (name: string, namespace: string, ignore?: string[]): NotificationChannel => ({
-  metadata: { name, namespace },
+/** A channel of `namespace` that serves the requests of team-a (the request's namespace) unless `accept` says otherwise. */
+const channel = (name: string, namespace: string, ignore?: string[], accept: string | null = 'team-a'): NotificationChannel => ({
+  metadata: { name, namespace, ...(accept !== null ? { annotations: { [ACCEPT_FROM_NAMESPACES_ANNOTATION]: accept } } : {}) },
   spec: { email: { recipients: [`${name}@example.com`] }, ...(ignore ? { ignore } : {}) },
 });
 
@@ -26,10 +28,10 @@ describe('recipientsFor', () => {
     for (const to of ['Granted', 'Rejected', 'Expired', 'Suspended'] as const) assert.deepEqual(roles(to), ['decider', 'requester'], to);
   });
 
-  it('takes team, e-mail and the applicationRef namespace of each', () => {
+  it("takes team, e-mail and the applicationRef namespace of each, and the request's namespace", () => {
     assert.deepEqual(recipientsFor(request(), 'Granted'), [
-      { role: 'decider', team: 'orders', email: 'orders@example.com', namespace: 'orders-apps' },
-      { role: 'requester', team: 'team-a', email: 'a@example.com', namespace: 'team-a-apps' },
+      { role: 'decider', team: 'orders', email: 'orders@example.com', namespace: 'orders-apps', origin: 'team-a' },
+      { role: 'requester', team: 'team-a', email: 'a@example.com', namespace: 'team-a-apps', origin: 'team-a' },
     ]);
   });
 
@@ -69,6 +71,28 @@ describe('deliveryFor', () => {
   it('sends nothing when every channel ignores the purpose (the team opted out), or there is no address', () => {
     assert.deepEqual(deliveryFor(decider, purpose, [channel('quiet', 'orders-apps', ['*--decider'])]), { channels: [] });
     assert.deepEqual(deliveryFor({ role: 'decider' }, purpose, []), { channels: [] });
+  });
+
+  it("uses a channel of another namespace only when it accepts the request's namespace; else the team e-mail", () => {
+    const refused = channel('victim-hook', 'orders-apps', undefined, null);
+    assert.deepEqual(deliveryFor(decider, purpose, [refused]), { channels: [], fallbackEmail: { recipients: ['orders@example.com'] } });
+    assert.deepEqual(deliveryFor(decider, purpose, [channel('other-ns', 'orders-apps', undefined, 'team-b, team-c')]), { channels: [], fallbackEmail: { recipients: ['orders@example.com'] } });
+    assert.deepEqual(deliveryFor(decider, purpose, [refused, channel('listed', 'orders-apps', undefined, 'team-b, team-a')]), { channels: [{ name: 'listed', namespace: 'orders-apps' }] });
+    assert.deepEqual(deliveryFor(decider, purpose, [channel('any', 'orders-apps', undefined, '*')]), { channels: [{ name: 'any', namespace: 'orders-apps' }] });
+    assert.deepEqual(deliveryFor({ ...decider, origin: undefined }, purpose, [channel('any', 'orders-apps', undefined, '*')]), { channels: [], fallbackEmail: { recipients: ['orders@example.com'] } }, 'unknown origin: no channel');
+    const own = request();
+    own.spec.decider!.applicationRef!.namespace = 'team-a';
+    const sameNamespace = recipientsFor(own, 'Pending')[0]!;
+    assert.deepEqual(deliveryFor(sameNamespace, purpose, [channel('own', 'team-a', undefined, null)]), { channels: [{ name: 'own', namespace: 'team-a' }] }, "a namespace's own channels need no annotation");
+  });
+
+  it('channelAccepts: own namespace, listed namespaces (spaces ignored), or *', () => {
+    assert.equal(channelAccepts(channel('c', 'n', undefined, null), 'n'), true);
+    assert.equal(channelAccepts(channel('c', 'n', undefined, null), 'm'), false);
+    assert.equal(channelAccepts(channel('c', 'n', undefined, ' a ,m'), 'm'), true);
+    assert.equal(channelAccepts(channel('c', 'n', undefined, 'mm'), 'm'), false);
+    assert.equal(channelAccepts(channel('c', 'n', undefined, ''), 'm'), false);
+    assert.equal(channelAccepts(channel('c', 'n', undefined, '*'), 'anything'), true);
   });
 
   it('matches ignore entries exactly or with * wildcards', () => {

@@ -4,7 +4,8 @@ import { callbackPayload, callbackStatusOf, sendCallback } from '../../../../src
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../../../src/notify/delivery/signature.ts';
 import type { Notification } from '../../../../src/notify/delivery/types.ts';
 import { sendWebhook, webhookPayload } from '../../../../src/notify/delivery/webhook-sender.ts';
-import { HttpReceiver } from '../../../support/http-receiver.ts';
+import { OutboundHttp } from '../../../../src/notify/delivery/http.ts';
+import { HttpReceiver, LOCAL_RECEIVER_OUTBOUND } from '../../../support/http-receiver.ts';
 
 const notification: Notification = {
   metadata: {
@@ -32,7 +33,7 @@ const notification: Notification = {
   },
 };
 
-describe('callback payload (SPEC 9.4)', () => {
+describe('callback payload', () => {
   it('has exactly the documented fields', () => {
     assert.deepEqual(callbackPayload(notification), {
       approvalRequest: { name: 'r1', namespace: 'team-a', uid: 'r1-uid' },
@@ -72,11 +73,16 @@ describe('callback payload (SPEC 9.4)', () => {
 
 describe('sendCallback and sendWebhook', () => {
   const receiver = new HttpReceiver();
+  // The receiver is on 127.0.0.1: allowed explicitly.
+  const outbound = new OutboundHttp(LOCAL_RECEIVER_OUTBOUND);
   before(() => receiver.start());
-  after(() => receiver.stop());
+  after(async () => {
+    await receiver.stop();
+    await outbound.close();
+  });
 
   it('signs the raw body so that the receiver can verify it', async () => {
-    await sendCallback(receiver.url('/cb'), callbackPayload(notification), { idempotencyKey: 'n-uid/callback', secret: 'shared' });
+    await sendCallback(receiver.url('/cb'), callbackPayload(notification), { idempotencyKey: 'n-uid/callback', secret: 'shared', outbound });
     const [request] = receiver.received('/cb');
     const timestamp = request!.headers[TIMESTAMP_HEADER.toLowerCase()] as string;
     const signature = request!.headers[SIGNATURE_HEADER.toLowerCase()] as string;
@@ -87,7 +93,7 @@ describe('sendCallback and sendWebhook', () => {
   });
 
   it('sends unsigned without a secret', async () => {
-    await sendCallback(receiver.url('/unsigned'), callbackPayload(notification), { idempotencyKey: 'k' });
+    await sendCallback(receiver.url('/unsigned'), callbackPayload(notification), { idempotencyKey: 'k', outbound });
     const [request] = receiver.received('/unsigned');
     assert.equal(request!.headers[SIGNATURE_HEADER.toLowerCase()], undefined);
   });
@@ -101,7 +107,7 @@ describe('sendCallback and sendWebhook', () => {
       subject: 'S',
       text: 'T',
     };
-    await sendWebhook(receiver.url('/wh'), content, { idempotencyKey: 'n-uid/team-a/wh', secret: Buffer.from('k') });
+    await sendWebhook(receiver.url('/wh'), content, { idempotencyKey: 'n-uid/team-a/wh', secret: Buffer.from('k'), outbound });
     const [request] = receiver.received('/wh');
     assert.deepEqual(JSON.parse(request!.body), webhookPayload(content));
     assert.deepEqual(JSON.parse(request!.body).message, { subject: 'S', text: 'T' });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { chatPayload, escapeSlack, sendChat, type ChatContent } from '../../../../src/notify/delivery/chat-sender.ts';
-import { HttpReceiver } from '../../../support/http-receiver.ts';
+import { NO_ANSWER, OutboundHttp } from '../../../../src/notify/delivery/http.ts';
+import { HttpReceiver, LOCAL_RECEIVER_OUTBOUND } from '../../../support/http-receiver.ts';
 
 const content: ChatContent = {
   subject: '[Approval] New subscribe request from team hyperion',
@@ -68,11 +69,16 @@ describe('chat payloads', () => {
 
 describe('sendChat', () => {
   const receiver = new HttpReceiver();
+  // The receiver is on 127.0.0.1: allowed explicitly.
+  const outbound = new OutboundHttp(LOCAL_RECEIVER_OUTBOUND);
   before(() => receiver.start());
-  after(() => receiver.stop());
+  after(async () => {
+    await receiver.stop();
+    await outbound.close();
+  });
 
   it('POSTs JSON with the Idempotency-Key', async () => {
-    await sendChat(receiver.url('/hook'), 'slack', content, { idempotencyKey: 'uid-1/team-a/chat' });
+    await sendChat(receiver.url('/hook'), 'slack', content, { idempotencyKey: 'uid-1/team-a/chat', outbound });
     const [request] = receiver.received('/hook');
     assert.equal(request!.method, 'POST');
     assert.equal(request!.headers['content-type'], 'application/json');
@@ -82,25 +88,26 @@ describe('sendChat', () => {
 
   it('fails on a non-2xx answer without showing the URL path (it may hold a token)', async () => {
     receiver.failNext(1, 503);
-    await assert.rejects(sendChat(receiver.url('/services/T000/B000/secret-token'), 'generic', content, { idempotencyKey: 'k' }), (err: Error) => {
+    await assert.rejects(sendChat(receiver.url('/services/T000/B000/secret-token'), 'generic', content, { idempotencyKey: 'k', outbound }), (err: Error) => {
       assert.match(err.message, /HTTP 503/);
       assert.ok(!err.message.includes('secret-token'));
       return true;
     });
   });
 
-  it('fails on a refused connection and on a timeout', async () => {
+  it('fails on a refused connection and on a timeout, with the same words (no port scanner)', async () => {
     const { createServer } = await import('node:net');
     const closed = createServer().listen(0, '127.0.0.1');
     await new Promise((resolve) => closed.once('listening', resolve));
     const closedPort = (closed.address() as { port: number }).port;
     await new Promise((resolve) => closed.close(resolve));
-    await assert.rejects(sendChat(`http://127.0.0.1:${closedPort}/x`, 'generic', content, { idempotencyKey: 'k' }), /ECONNREFUSED/);
+    const noAnswer = (err: Error) => err.message.endsWith(`failed: ${NO_ANSWER}`) && !/ECONNREFUSED|timed out/.test(err.message);
+    await assert.rejects(sendChat(`http://127.0.0.1:${closedPort}/x`, 'generic', content, { idempotencyKey: 'k', outbound }), noAnswer);
     const silent = createServer(() => undefined).listen(0, '127.0.0.1');
     await new Promise((resolve) => silent.once('listening', resolve));
     const port = (silent.address() as { port: number }).port;
     try {
-      await assert.rejects(sendChat(`http://127.0.0.1:${port}/x`, 'generic', content, { idempotencyKey: 'k', timeoutMs: 200 }), /timed out/);
+      await assert.rejects(sendChat(`http://127.0.0.1:${port}/x`, 'generic', content, { idempotencyKey: 'k', timeoutMs: 200, outbound }), noAnswer);
     } finally {
       silent.close();
     }

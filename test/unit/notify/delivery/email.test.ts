@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EmailSender, messageIdFor, parseSmtpUrl, redactSmtpUrl } from '../../../../src/notify/delivery/email-sender.ts';
-import { filterRecipients, isAllowedRecipient } from '../../../../src/notify/delivery/recipients.ts';
+import { filterRecipients, isAllowedRecipient, isPlainAddress, isSafeSender, shownAddress } from '../../../../src/notify/delivery/recipients.ts';
 import { TestSmtpServer } from '../../../support/smtp.ts';
 
 describe('SMTP URLs', () => {
@@ -44,7 +44,26 @@ describe('recipient allow-list', () => {
   });
 
   it('splits and de-duplicates', () => {
-    assert.deepEqual(filterRecipients(['a@example.com', 'A@example.com', 'b@other.org', ' '], ['example.com']), { allowed: ['a@example.com'], skipped: ['b@other.org'] });
+    assert.deepEqual(filterRecipients(['a@example.com', 'A@example.com', 'b@other.org', ' '], ['example.com']), { allowed: ['a@example.com'], skipped: ['b@other.org'], invalid: [] });
+  });
+
+  it('drops every address that is not one plain address: header injection, several addresses, display names', () => {
+    const injected = ['x@example.org\r\nBcc: evil@example.com', 'x@example.org\nBcc: evil@example.com', 'x@example.org\r\n', 'x@example.org, evil@example.com', 'x@example.org;evil@example.com', 'X <evil@example.com>', '"a@b"@example.com', 'a@exa mple.com', 'a\u0000@example.com', 'a@example.com\u2028', '@example.com', 'a@', 'a@-example.com', `${'a'.repeat(65)}@example.com`];
+    for (const address of injected) assert.equal(isPlainAddress(address), false, JSON.stringify(address));
+    for (const address of ['a@example.com', 'first.last+tag@mail.example.co.uk', "o'brien@example.com", 'team@localhost', 'A_B-c@EXAMPLE.COM']) assert.equal(isPlainAddress(address), true, address);
+    assert.deepEqual(filterRecipients([' ok@example.com\t', injected[0]!, injected[3]!], undefined), { allowed: ['ok@example.com'], skipped: [], invalid: [injected[0], injected[3]] });
+  });
+
+  it('accepts a From of one address or "Name <address>", nothing else', () => {
+    for (const from of ['ops@example.com', 'Ops <ops@example.com>', 'Approval Operator <approvals@example.com>']) assert.equal(isSafeSender(from), true, from);
+    for (const from of ['Ops <ops@example.com>\r\nBcc: evil@example.com', 'a@example.com, evil@example.com', '"Ops, Team" <ops@example.com>', 'Ops <ops@example.com> <evil@example.com>', 'Ops']) {
+      assert.equal(isSafeSender(from), false, JSON.stringify(from));
+    }
+  });
+
+  it('shows an address escaped and clipped', () => {
+    assert.equal(shownAddress('x@example.org\r\nBcc: evil@example.com'), '"x@example.org\\r\\nBcc: evil@example.com"');
+    assert.ok(shownAddress('a'.repeat(500)).length <= 121);
   });
 });
 
