@@ -104,7 +104,7 @@ console-screenshots: tools ## Run the console's browser tests and keep their scr
 	  --test-global-setup=test/integration/global-setup.ts 'test/integration/console/*.test.ts'
 
 .PHONY: bench
-bench: build tools ## Benchmark S1–S5 (SPEC §10) against a control plane of its own; QUICK=1 for a small run
+bench: build tools ## Benchmark S1–S5 against a control plane of its own; QUICK=1 for a small run
 	node test/bench/main.ts $(if $(filter 1 true yes,$(QUICK)),--quick) $(BENCH_ARGS)
 
 .PHONY: clean
