@@ -37,13 +37,30 @@ deps: node_modules/.package-lock.json ## Install Node 24 (if needed) and the loc
 tools: deps ## Build/link kubectl, helm, etcd, kube-apiserver into .local/bin (cached by version)
 	bash hack/tools.sh all
 
+NODE_CLUSTER := $(LOCAL)/node-cluster
+
 .PHONY: cluster-up
-cluster-up: tools ## Start the local control plane (etcd + kube-apiserver); writes .local/kubeconfig
+cluster-up: tools ## Start the local control plane (etcd + kube-apiserver); NODE=1 adds a real node (root; .local/node-kubeconfig)
+ifeq ($(filter 1 true yes,$(NODE)),)
 	node hack/cluster.ts up
+else
+	bash hack/node-deps.sh
+	bash hack/tools.sh node
+	node hack/node-cluster.ts up $(NODE_CLUSTER)
+endif
 
 .PHONY: cluster-down
-cluster-down: deps ## Stop the local control plane
+cluster-down: deps ## Stop the local control plane; NODE=1 stops the node cluster and restores the host
+ifeq ($(filter 1 true yes,$(NODE)),)
 	node hack/cluster.ts down
+else
+	node hack/node-cluster.ts down $(NODE_CLUSTER)
+endif
+
+.PHONY: image
+image: deps ## Build the operator image from the Dockerfile without Docker (buildah); .local/images/approval-operator-<tag>.tar
+	bash hack/node-deps.sh
+	bash hack/image.sh operator
 
 .PHONY: install
 install: tools ## Apply config/crd (and config/rbac) to the cluster of the current KUBECONFIG
@@ -74,8 +91,12 @@ test-integration: tools ## Integration tests against a fresh local control plane
 	node --test --test-reporter=spec --test-concurrency=1 --test-timeout=300000 \
 	  --test-global-setup=test/integration/global-setup.ts 'test/integration/**/*.test.ts'
 
+.PHONY: test-e2e
+test-e2e: tools ## The Helm chart on a real node: install, failover, rolling upgrade (root; skips with the reason otherwise)
+	bash hack/e2e.sh
+
 .PHONY: test
-test: typecheck lint test-unit test-integration ## Type-check, lint, unit and integration tests
+test: typecheck lint test-unit test-integration test-e2e ## Type-check, lint, unit, integration and e2e tests
 
 .PHONY: console-screenshots
 console-screenshots: tools ## Run the console's browser tests and keep their screenshots in docs/console/
@@ -83,7 +104,7 @@ console-screenshots: tools ## Run the console's browser tests and keep their scr
 	  --test-global-setup=test/integration/global-setup.ts 'test/integration/console/*.test.ts'
 
 .PHONY: bench
-bench: build tools ## Benchmark S1–S5 (SPEC §10) against a control plane of its own; QUICK=1 for a small run
+bench: build tools ## Benchmark S1–S5 against a control plane of its own; QUICK=1 for a small run
 	node test/bench/main.ts $(if $(filter 1 true yes,$(QUICK)),--quick) $(BENCH_ARGS)
 
 .PHONY: clean

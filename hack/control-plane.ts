@@ -1,4 +1,4 @@
-// The local control plane (SPEC §3): etcd + kube-apiserver on 127.0.0.1 with TLS, RBAC and a
+// The local control plane: etcd + kube-apiserver on 127.0.0.1 with TLS, RBAC and a
 // client-certificate admin, started from the binaries in .local/bin. `make cluster-up` keeps one
 // in .local/cluster; the integration tests start their own in a temporary folder, one per run.
 import { spawn } from 'node:child_process';
@@ -42,12 +42,12 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function freePort(): Promise<number> {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolvePort(port));
@@ -65,6 +65,20 @@ function startProcess(binary: string, args: string[], logFile: string): number {
   return child.pid;
 }
 
+/**
+ * A control plane for a real node (hack/node-cluster.ts) instead of API-only tests: the API server
+ * binds to and advertises the node's address, so pods reach it through the `kubernetes` Service;
+ * ServiceAccount admission (the pods' token volumes), Node authorization + NodeRestriction for the
+ * kubelet, and a client certificate for the API server's calls to the kubelet (logs, exec).
+ * Integration tests never set it: their API server keeps the flags below.
+ */
+export interface NodeOptions {
+  /** The node's address (not loopback: the kubelet refuses it, and pods cannot reach it). */
+  address: string;
+  /** The `kubernetes` Service's ClusterIP, the first address of the service range. */
+  serviceIp: string;
+}
+
 interface Pki {
   ca: string;
   serving: { cert: string; key: string };
@@ -72,13 +86,14 @@ interface Pki {
   sa: { publicKey: string; privateKey: string };
 }
 
-function ensurePki(dir: string): Pki {
+function ensurePki(dir: string, node?: NodeOptions): Pki {
   const pkiDir = join(dir, 'pki');
   const ca = ensureCa(pkiDir, 'approval-operator-local-ca');
+  const nodeNames = node ? [`IP:${node.address}`, `IP:${node.serviceIp}`, 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc.cluster.local'] : [];
   const serving = ensureCertificate(pkiDir, ca, {
     name: 'apiserver',
     commonName: 'kube-apiserver',
-    altNames: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes.default.svc'],
+    altNames: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:kubernetes.default.svc', ...nodeNames],
     usage: 'server',
   });
   const admin = ensureCertificate(pkiDir, ca, { name: 'admin', commonName: 'admin', organization: 'system:masters', usage: 'client' });
@@ -148,6 +163,8 @@ export interface ControlPlaneOptions {
    * when it changes; a running control plane started without it is restarted with it.
    */
   authenticationConfig?: string;
+  /** Flags for a real node (hack/node-cluster.ts); never set for the integration tests. */
+  node?: NodeOptions;
 }
 
 /** Whether the running kube-apiserver was started with exactly `args` among its flags. */
@@ -163,7 +180,8 @@ function runsWith(pid: number, args: string[]): boolean {
 /** Starts etcd and kube-apiserver with state in `dir`, or reuses the ones already running there. */
 export async function startControlPlane(dir: string, kubeconfig = join(dir, 'kubeconfig'), options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   mkdirSync(dir, { recursive: true });
-  const pki = ensurePki(dir);
+  const node = options.node;
+  const pki = ensurePki(dir, node);
   const extraArgs = options.authenticationConfig ? [`--authentication-config=${resolve(options.authenticationConfig)}`] : [];
   const previous = readState(dir);
   if (previous && isAlive(previous.etcdPid) && isAlive(previous.apiserverPid) && runsWith(previous.apiserverPid, extraArgs) && (await isReady(previous.server, pki).catch(() => false))) {
@@ -172,7 +190,7 @@ export async function startControlPlane(dir: string, kubeconfig = join(dir, 'kub
   }
   await stopControlPlane(dir);
 
-  const [etcdClientPort, etcdPeerPort, apiserverPort] = [await freePort(), await freePort(), await freePort()];
+  const [etcdClientPort, etcdPeerPort, apiserverPort] = [await freePort(), await freePort(), await freePort(node?.address)];
   const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
   const etcdLog = join(dir, 'etcd.log');
   const etcdPid = startProcess('etcd', [
@@ -187,27 +205,35 @@ export async function startControlPlane(dir: string, kubeconfig = join(dir, 'kub
     '--quota-backend-bytes=8589934592',
     '--log-level=warn',
   ], etcdLog);
-  const server = `https://127.0.0.1:${apiserverPort}`;
+  const server = `https://${node?.address ?? '127.0.0.1'}:${apiserverPort}`;
   writeFileSync(stateFile(dir), JSON.stringify({ etcdPid, apiserverPid: 0, server, etcdUrl } satisfies State));
   await waitFor('etcd', async () => (await fetch(`${etcdUrl}/health`)).ok, 30_000, etcdLog);
 
   const apiserverLog = join(dir, 'kube-apiserver.log');
+  const address = node?.address ?? '127.0.0.1';
   const apiserverPid = startProcess('kube-apiserver', [
     `--etcd-servers=${etcdUrl}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${address}`,
+    `--advertise-address=${address}`,
     `--secure-port=${apiserverPort}`,
     `--cert-dir=${join(dir, 'pki')}`,
     `--tls-cert-file=${pki.serving.cert}`,
     `--tls-private-key-file=${pki.serving.key}`,
     `--client-ca-file=${pki.ca}`,
-    '--authorization-mode=RBAC',
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
     `--service-account-key-file=${pki.sa.publicKey}`,
     `--service-account-signing-key-file=${pki.sa.privateKey}`,
     '--service-cluster-ip-range=10.0.0.0/24',
-    '--disable-admission-plugins=ServiceAccount',
     '--allow-privileged=true',
+    ...(node
+      ? [
+          '--authorization-mode=Node,RBAC',
+          '--enable-admission-plugins=NodeRestriction',
+          `--kubelet-client-certificate=${pki.admin.cert}`,
+          `--kubelet-client-key=${pki.admin.key}`,
+          '--kubelet-preferred-address-types=InternalIP',
+        ]
+      : ['--authorization-mode=RBAC', '--disable-admission-plugins=ServiceAccount']),
     ...extraArgs,
   ], apiserverLog);
   writeFileSync(stateFile(dir), JSON.stringify({ etcdPid, apiserverPid, server, etcdUrl } satisfies State));

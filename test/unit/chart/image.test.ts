@@ -1,5 +1,5 @@
-// The Dockerfile cannot be built here (no Docker engine), so its contract is checked as text:
-// what the chart and the operator rely on must hold.
+// The Dockerfile's contract, checked as text: what the chart and the operator rely on must hold.
+// (`make image` builds it without Docker, and `make test-e2e` runs the result in a real pod.)
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
