@@ -246,6 +246,16 @@ describe('charts/approval-operator', () => {
     assert.match(both.stderr, /smtp\.url or smtp\.existingSecret, not both/);
   });
 
+  it('rolls out without fewer ready replicas, and a stopping pod keeps serving for shutdownDelaySeconds', () => {
+    type Rollout = Deployment & { spec: { strategy: unknown; template: { spec: { containers: Array<Container & { lifecycle?: unknown }> } } } };
+    const deployment = deploymentOf(render()) as Rollout;
+    assert.deepEqual(deployment.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+    const lifecycle = (args: string[]) => (deploymentOf(render(args)) as Rollout).spec.template.spec.containers[0]?.lifecycle;
+    assert.deepEqual(lifecycle(['--kube-version', '1.35.0']), { preStop: { sleep: { seconds: 5 } } });
+    assert.deepEqual(lifecycle(['--kube-version', '1.29.0', '--set', 'shutdownDelaySeconds=8']), { preStop: { exec: { command: ['sleep', '8'] } } });
+    assert.equal(lifecycle(['--set', 'shutdownDelaySeconds=0']), undefined);
+  });
+
   it('refuses several replicas without leader election', () => {
     const result = helm(['template', 'x', chartDir, '--set', 'leaderElection.enabled=false']);
     assert.notEqual(result.code, 0);
