@@ -36,9 +36,15 @@ function readState(dir: string): State | undefined {
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  // A process that exited but was not reaped yet (a zombie: one started by an earlier command,
+  // whose new parent reaps late) is not alive.
+  try {
+    return !/^\d+ \(.*\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 

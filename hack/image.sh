@@ -145,7 +145,8 @@ operator_image() {
   args+=(--volume "$npmrc:/root/.npmrc:ro")
   local ref="localhost/approval-operator:$TAG"
   log "building $ref from Dockerfile (buildah, layers cached in $STORE)"
-  local build=(build --quiet --layers --pull-never --runtime runc --isolation oci --network host
+  # runc keeps the state of the RUN steps under $STORE too, not in /run/runc.
+  local build=(build --quiet --layers --pull-never --runtime runc --runtime-flag "root=$STORE/runc" --isolation oci --network host
     --build-arg "VERSION=$VERSION_LABEL" "${args[@]}" -t "$ref" -f "$ROOT/Dockerfile" "$ROOT")
   # npm ci reaches the npm registry: a second try for a network hiccup (cached layers are kept).
   b "${build[@]}" >/dev/null || { log "build failed; trying once more"; b "${build[@]}" >/dev/null; }
