@@ -73,24 +73,37 @@ function newAjv(): Ajv {
   return ajv;
 }
 
-interface Validators {
-  byKind: Map<string, ValidateFunction>;
-}
+/**
+ * The schemas of config/crd, compiled one kind at a time when first asked for: the operator's
+ * webhooks only ever validate ApprovalRequests and Approvals, and a compiled validator is code
+ * that stays in the heap.
+ */
+class LazyValidators {
+  private readonly ajv = newAjv();
+  private readonly schemas = new Map<string, JsonSchemaProps>();
+  private readonly compiled = new Map<string, ValidateFunction>();
 
-let cached: Validators | undefined;
-
-/** Compiles one validator per kind (`<group>/<version>` + kind) for every CRD in `crds`. */
-export function compileValidators(crds: CrdDocument[] = loadCrds()): Validators {
-  const ajv = newAjv();
-  const byKind = new Map<string, ValidateFunction>();
-  for (const crd of crds) {
-    for (const version of crd.spec.versions) {
-      const schema = version.schema?.openAPIV3Schema;
-      if (schema) byKind.set(`${crd.spec.group}/${version.name}:${crd.spec.names.kind}`, ajv.compile(strictCopy(schema)));
+  constructor(crds: CrdDocument[]) {
+    for (const crd of crds) {
+      for (const version of crd.spec.versions) {
+        const schema = version.schema?.openAPIV3Schema;
+        if (schema) this.schemas.set(`${crd.spec.group}/${version.name}:${crd.spec.names.kind}`, schema);
+      }
     }
   }
-  return { byKind };
+
+  get(key: string): ValidateFunction | undefined {
+    const known = this.compiled.get(key);
+    if (known) return known;
+    const schema = this.schemas.get(key);
+    if (!schema) return undefined;
+    const validate = this.ajv.compile(strictCopy(schema));
+    this.compiled.set(key, validate);
+    return validate;
+  }
 }
+
+let cached: LazyValidators | undefined;
 
 const fieldPath = (instancePath: string) =>
   instancePath
@@ -124,7 +137,7 @@ function describe(error: ErrorObject): string {
 export function validateManifest(obj: unknown): ValidationResult {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return { valid: false, errors: ['(root): must be an object'] };
   const { apiVersion, kind } = obj as { apiVersion?: unknown; kind?: unknown };
-  const validate = (cached ??= compileValidators()).byKind.get(`${String(apiVersion)}:${String(kind)}`);
+  const validate = (cached ??= new LazyValidators(loadCrds())).get(`${String(apiVersion)}:${String(kind)}`);
   if (!validate) return { valid: false, errors: [`kind ${JSON.stringify(kind)} of apiVersion ${JSON.stringify(apiVersion)} has no CustomResourceDefinition in config/crd`] };
   const defaulted = structuredClone(obj);
   const errors: string[] = [];
