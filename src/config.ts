@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
 import { outboundEntryProblem } from './notify/delivery/outbound-policy.ts';
+import { flagReader } from './runtime/flags.ts';
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -94,17 +95,12 @@ export const usage = `Usage: node dist/main.js [flags]   (each flag also from AP
   --allow-insecure-http true|false  allow http:// URLs for them (default false: https only)
   --console-url URL               the approvals console; notifications link to each request's page there`;
 
-const envName = (flag: string) => `APPROVAL_${flag.replace(/-/g, '_').toUpperCase()}`;
 const list = (value: string | undefined) => (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, podNamespace?: string): OperatorConfig | 'help' {
   const { values } = parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false });
   if (values.help) return 'help';
-  const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
-  const value = (flag: keyof typeof flags & string): string | undefined => {
-    if (!given.has(flag) && env[envName(flag)] !== undefined) return env[envName(flag)];
-    return values[flag] as string | undefined;
-  };
+  const value: (flag: keyof typeof flags & string) => string | undefined = flagReader(argv, values, env, 'APPROVAL_');
   const port = (flag: keyof typeof flags & string) => Number(value(flag));
   const config: OperatorConfig = {
     kubeconfig: value('kubeconfig'),

@@ -3,6 +3,7 @@
 // OIDC client secret, the session secret) should come from the environment (a Secret), not argv.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { flagReader } from '../runtime/flags.ts';
 
 export interface ConsoleConfig {
   address: string;
@@ -61,7 +62,6 @@ export const usage = `Usage: approval-console [flags]   (each flag also from APP
   --address ADDR --port N     where to listen (default 0.0.0.0:8080)
   --log-level LEVEL           trace|debug|info|warn|error (default info)`;
 
-const envName = (flag: string) => `APPROVAL_CONSOLE_${flag.replace(/-/g, '_').toUpperCase()}`;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 function httpUrl(flag: string, value: string | undefined, https: boolean): string {
@@ -81,11 +81,7 @@ function httpUrl(flag: string, value: string | undefined, https: boolean): strin
 export function parseConsoleConfig(argv: string[], env: NodeJS.ProcessEnv): ConsoleConfig | 'help' {
   const { values } = parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false });
   if (values.help) return 'help';
-  const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
-  const value = (flag: keyof typeof flags & string): string | undefined => {
-    if (!given.has(flag) && env[envName(flag)] !== undefined) return env[envName(flag)];
-    return values[flag] as string | undefined;
-  };
+  const value: (flag: keyof typeof flags & string) => string | undefined = flagReader(argv, values, env, 'APPROVAL_CONSOLE_');
   const file = (flag: keyof typeof flags & string) => {
     const path = value(flag);
     return path ? readFileSync(path, 'utf8') : undefined;
