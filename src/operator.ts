@@ -15,6 +15,8 @@ import { subjectAccessReview } from './authorization/access-review.ts';
 import { DEFAULT_TEAM_GROUP_PREFIX } from './engine/index.ts';
 import { serveWebhooks } from './admission/webhook-server.ts';
 import { Controller } from './runtime/controller.ts';
+import type { Informer, InformerEvent } from './runtime/informer.ts';
+import { settledApprovalSummary, settledRequestSummary } from './controller/settled-summary.ts';
 import { whoAmI } from './runtime/self-subject.ts';
 import type { KubeClient } from './runtime/kube-client.ts';
 import { Manager } from './runtime/manager.ts';
@@ -51,8 +53,9 @@ export function createOperator(options: OperatorOptions): Manager {
       identity,
     },
   });
-  const requests = manager.informer<ApprovalRequest>(approvalRequestResource);
-  const approvals = manager.informer<Approval>(approvalResource);
+  // Settled objects are cached as summaries (settled-summary.ts): a year of them fits in memory.
+  const requests = manager.informer<ApprovalRequest>(approvalRequestResource, { compact: settledRequestSummary });
+  const approvals = manager.informer<Approval>(approvalResource, { compact: settledApprovalSummary });
   const policies = manager.informer<ApprovalPolicy>(approvalPolicyResource);
   // Channels live in the recipients' namespaces, so they are watched cluster-wide even with --namespace.
   const channels = manager.informer<NotificationChannel>(notificationChannelResource, { namespace: undefined });
@@ -77,20 +80,27 @@ export function createOperator(options: OperatorOptions): Manager {
     const ref = object.spec.approvedRequest;
     return ref ? [`${ref.namespace}/${ref.name}`] : [];
   });
-  // A policy changed: every request may have a different effective strategy now.
-  requestController.watch(policies, ({ type }) => (type === 'RESYNC' ? [] : requests.cache.keys()));
+  // A policy changed: every open request may have a different effective strategy now (a settled
+  // one is history; its summary's reconcile only checks that its Approval still exists).
+  requestController.watch(policies, (event) => (policyChanged(event, policies) ? requests.cache.keys() : []));
   // A deleted pending request is withdrawn by its reconcile (the withdrawal finalizer, ADR 0006),
   // on the leader only, also when it was deleted while no operator ran.
 
+  const approvalReconciler = new ApprovalReconciler({ client: options.client, log: options.log, approvals, policies, events, reporter, reminders: creator, teamGroupPrefix, now: options.now });
   const approvalController = new Controller({
     name: 'approval',
     workers,
     log: options.log,
     metrics: manager.metrics,
-    reconcile: new ApprovalReconciler({ client: options.client, log: options.log, approvals, policies, events, reporter, reminders: creator, teamGroupPrefix, now: options.now }).reconcile,
+    reconcile: approvalReconciler.reconcile,
   });
   approvalController.watch(approvals);
-  approvalController.watch(policies, ({ type }) => (type === 'RESYNC' ? [] : approvals.cache.keys()));
+  // A policy changed: every Approval may have another expiry now, the settled ones too.
+  approvalController.watch(policies, (event) => {
+    if (!policyChanged(event, policies)) return [];
+    approvalReconciler.recheckSettled();
+    return approvals.cache.keys();
+  });
 
   if (options.webhook) {
     const webhook = options.webhook;
@@ -122,11 +132,20 @@ export function createOperator(options: OperatorOptions): Manager {
   return manager;
 }
 
+/**
+ * Whether a policy event can change what policies give: not a resync, not the first list (every
+ * object gets its own event then), not a status-only update.
+ */
+function policyChanged(event: InformerEvent<ApprovalPolicy>, policies: Informer<ApprovalPolicy>): boolean {
+  if (event.type === 'RESYNC' || !policies.hasSynced()) return false;
+  return event.type !== 'MODIFIED' || event.old?.metadata.generation !== event.object.metadata.generation;
+}
+
 /** Keeps the by-state and oldest-pending gauges current from the caches (no API calls). */
-function countObjectsByState(requests: { cache: { list(): ApprovalRequest[] } }, approvals: { cache: { list(): Approval[] } }, metrics: ApprovalMetrics): void {
+function countObjectsByState(requests: Informer<ApprovalRequest>, approvals: Informer<Approval>, metrics: ApprovalMetrics): void {
   const timer = setInterval(() => {
     metrics.requestsByState.reset();
-    for (const [kind, objects] of [['ApprovalRequest', requests.cache.list()], ['Approval', approvals.cache.list()]] as const) {
+    for (const [kind, objects] of [['ApprovalRequest', requests.cache.entries()], ['Approval', approvals.cache.entries()]] as const) {
       let oldest = Number.POSITIVE_INFINITY;
       for (const object of objects) {
         const state = object.spec.state ?? 'Pending';

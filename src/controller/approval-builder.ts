@@ -74,7 +74,9 @@ function desiredApproval(request: ApprovalRequest, name: string): Approval {
 export async function ensureApproval(client: KubeClient, approvals: Informer<Approval>, request: ApprovalRequest): Promise<ObjectRef> {
   const namespace = request.metadata.namespace ?? '';
   const name = approvalNameFor(request);
-  const existing = approvals.cache.get(`${namespace}/${name}`);
+  const key = `${namespace}/${name}`;
+  // A settled Approval is cached as a summary: its content is read from the server.
+  const existing = approvals.cache.get(key) ?? (approvals.cache.isCompact(key) ? await client.getIfExists<Approval>(objectPath(approvalResource, namespace, name)) : undefined);
   if (existing) return settleExisting(client, existing, request);
   try {
     const created = await client.create<Approval>(collectionPath(approvalResource, namespace), desiredApproval(request, name));

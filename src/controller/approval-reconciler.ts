@@ -10,7 +10,7 @@ import { dueReminders, mergeRefs } from '../notify/creation/index.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { PatchType, type KubeClient } from '../runtime/kube-client.ts';
-import { objectPath } from '../runtime/resource.ts';
+import { objectPath, splitKey } from '../runtime/resource.ts';
 import { formatBaseline } from '../evaluation/baseline.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { evaluateApproval } from '../evaluation/subject-evaluation.ts';
@@ -52,18 +52,38 @@ export class ApprovalReconciler {
   private readonly deps: ApprovalReconcilerDeps;
   private readonly now: () => Date;
   private readonly ownWrites = new OwnWrites();
+  private readonly recheck = new Set<string>();
 
   constructor(deps: ApprovalReconcilerDeps) {
     this.deps = deps;
     this.now = deps.now ?? (() => new Date());
   }
 
+  /**
+   * Settled Approvals the cache holds as summaries (settled-summary.ts) are read whole again at
+   * their next reconcile: a policy change may give them an expiry or other counting.
+   */
+  recheckSettled(): void {
+    for (const key of this.deps.approvals.cache.compactKeys()) this.recheck.add(key);
+  }
+
   reconcile = async (key: string): Promise<ReconcileResult | void> => {
-    const approval = this.deps.approvals.cache.get(key);
+    const approval = this.deps.approvals.cache.get(key) ?? (await this.settledToRecheck(key));
     if (!approval || approval.metadata.deletionTimestamp) {
       this.ownWrites.forget(key);
       return;
     }
+    return this.reconcileApproval(key, approval);
+  };
+
+  private async settledToRecheck(key: string): Promise<Approval | undefined> {
+    if (!this.recheck.delete(key) || !this.deps.approvals.cache.isCompact(key)) return undefined;
+    this.ownWrites.forget(key);
+    const { namespace, name } = splitKey(key);
+    return this.deps.client.getIfExists<Approval>(objectPath(approvalResource, namespace, name));
+  }
+
+  private async reconcileApproval(key: string, approval: Approval): Promise<ReconcileResult | void> {
     // Our last write has not reached the cache yet; its watch event queues the key again.
     if (this.ownWrites.isBehind(key, approval.metadata.resourceVersion)) return;
     const decisions = approval.spec.decisions ?? [];
@@ -128,7 +148,7 @@ export class ApprovalReconciler {
       const wakeAt = Math.min(expiresAt.getTime(), reminders.nextAt?.getTime() ?? Infinity);
       return { requeueAfterMs: Math.max(0, wakeAt - now.getTime()) + 10 };
     }
-  };
+  }
 
   /** Creates what is due now: the refs and threshold keys to record, and when the next reminder falls due. */
   private async sendDueReminders(approval: Approval, expiresAt: Date, policy: ApprovalPolicy | undefined, now: Date): Promise<SentReminders> {

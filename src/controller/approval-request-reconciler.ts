@@ -23,6 +23,8 @@ import { transitionsSince, type HistoryStep } from './transition-history.ts';
 import { mergeRefs } from '../notify/creation/index.ts';
 import { apiTime } from '../runtime/time.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
+import { objectPath, splitKey } from '../runtime/resource.ts';
+import { grantLacksApproval } from './settled-summary.ts';
 
 export interface RequestReconcilerDeps {
   client: KubeClient;
@@ -48,11 +50,27 @@ export class ApprovalRequestReconciler {
   }
 
   reconcile = async (key: string): Promise<ReconcileResult | void> => {
-    const request = this.deps.requests.cache.get(key);
+    const request = this.deps.requests.cache.get(key) ?? (await this.settledNeedingWork(key));
     if (!request) {
       this.ownWrites.forget(key);
       return;
     }
+    return this.reconcileRequest(key, request);
+  };
+
+  /**
+   * A request the cache holds as a settled summary (settled-summary.ts) has nothing left to do,
+   * unless it is Granted and its Approval is gone: then it is read whole from the API server.
+   */
+  private async settledNeedingWork(key: string): Promise<ApprovalRequest | undefined> {
+    const summary = this.deps.requests.cache.peek(key);
+    if (!summary || !grantLacksApproval(summary, (approvalKey) => this.deps.approvals.cache.peek(approvalKey) !== undefined)) return undefined;
+    this.ownWrites.forget(key);
+    const { namespace, name } = splitKey(key);
+    return this.deps.client.getIfExists<ApprovalRequest>(objectPath(approvalRequestResource, namespace, name));
+  }
+
+  private async reconcileRequest(key: string, request: ApprovalRequest): Promise<ReconcileResult | void> {
     if (request.metadata.deletionTimestamp) return this.finalize(key, request);
     // Our last write has not reached the cache yet; its watch event queues the key again.
     if (this.ownWrites.isBehind(key, request.metadata.resourceVersion)) return;
@@ -111,7 +129,7 @@ export class ApprovalRequestReconciler {
     if (patch) this.ownWrites.remember(key, await writeStatus(this.deps.client, approvalRequestResource, request, patch));
 
     if (expiresAt && open) return { requeueAfterMs: Math.max(0, expiresAt.getTime() - now.getTime()) + 10 };
-  };
+  }
 
   /**
    * A request being deleted. While it carries our finalizer: when its decisions leave it open, the

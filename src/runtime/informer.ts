@@ -25,7 +25,7 @@ export interface InformerOptions<T> {
   labelSelector?: string;
   /** Restart a watch that has delivered no byte for this long (default 5 minutes). */
   stallTimeoutMs?: number;
-  /** Re-deliver every cached object as RESYNC this often (default 10 minutes; 0 disables). */
+  /** Re-deliver every object cached whole as RESYNC this often (default 10 minutes; 0 disables). */
   resyncMs?: number;
   pageSize?: number;
   /** Shrinks cached objects (default: shrinkForCache). */
@@ -35,6 +35,11 @@ export interface InformerOptions<T> {
    * once delivered) leaves the cache and is reported as DELETED; the server still has it.
    */
   keep?: (object: T) => boolean;
+  /**
+   * A summary to hold instead of the whole object, or undefined to hold it whole (object-cache.ts).
+   * Handlers still receive the whole object of each event; summaries are not re-delivered on resync.
+   */
+  compact?: (object: T) => T | undefined;
   log: Logger;
 }
 
@@ -180,13 +185,13 @@ export class Informer<T extends KubeObject> {
         object.apiVersion ??= this.type.group ? `${this.type.group}/${this.type.version}` : this.type.version;
         object.kind ??= this.type.kind;
         seen.add(objectKey(object.metadata));
-        this.apply(object, this.cache.get(objectKey(object.metadata)) ? 'MODIFIED' : 'ADDED');
+        this.apply(object, this.cache.peek(objectKey(object.metadata)) ? 'MODIFIED' : 'ADDED');
       }
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (continueToken);
     for (const key of this.cache.keys()) {
-      const gone = this.cache.get(key);
+      const gone = this.cache.peek(key);
       if (!seen.has(key) && gone) this.apply(gone, 'DELETED');
     }
     this.stats.lists++;
@@ -200,7 +205,7 @@ export class Informer<T extends KubeObject> {
   /** Updates the cache and reports the change; a MODIFIED without a new resourceVersion is dropped. */
   private apply(object: T, type: 'ADDED' | 'MODIFIED' | 'DELETED'): void {
     if (type !== 'DELETED' && this.options.keep && !this.options.keep(object)) {
-      if (this.cache.get(objectKey(object.metadata))) this.apply(object, 'DELETED');
+      if (this.cache.peek(objectKey(object.metadata))) this.apply(object, 'DELETED');
       return;
     }
     if (type === 'DELETED') {
@@ -208,7 +213,7 @@ export class Informer<T extends KubeObject> {
       this.emit({ type, object, old });
       return;
     }
-    const old = this.cache.upsert(object);
+    const old = this.cache.upsert(object, this.options.compact?.(object));
     if (old && old.metadata.resourceVersion === object.metadata.resourceVersion) return;
     this.emit({ type: old ? 'MODIFIED' : 'ADDED', object, old });
   }

@@ -2,7 +2,7 @@
 // Credentials (credentials.ts); requests go through one kept-alive undici dispatcher so a busy
 // operator does not open a connection per request.
 import { fetch, type Response } from 'undici';
-import { ApiError, type ApiStatus, type PatchType, type Query } from './api-protocol.ts';
+import { ApiError, isNotFound, type ApiStatus, type PatchType, type Query } from './api-protocol.ts';
 import { loadCredentials, type ClusterAuth, type Credentials } from './credentials.ts';
 
 export type Verb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -121,6 +121,16 @@ export class KubeClient {
 
   get<T>(path: string, query?: Query): Promise<T> {
     return this.request<T>('GET', path, { query });
+  }
+
+  /** The object, or undefined when the server has none (404). */
+  async getIfExists<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(path);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   create<T>(path: string, body: unknown, query?: Query): Promise<T> {

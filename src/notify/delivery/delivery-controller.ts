@@ -328,12 +328,7 @@ export function createDeliveryController(manager: Manager, options: DeliveryCont
 
   const getLive = async (key: string): Promise<Notification | undefined> => {
     const { namespace, name } = splitKey(key);
-    try {
-      return await client.get<Notification>(objectPath(notificationResource, namespace, name));
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return client.getIfExists<Notification>(objectPath(notificationResource, namespace, name));
   };
 
   const reconcile = async (key: string): Promise<{ requeueAfterMs?: number } | void> => {

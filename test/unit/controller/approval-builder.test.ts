@@ -82,7 +82,7 @@ class FakeApi {
 
   /** The informer as the builder sees it: the cache holds what the API server holds (or nothing). */
   informer(cached = true): Informer<Approval> {
-    return { cache: { get: (key: string) => (cached && key === 'team-a/apisubscription--orders' ? structuredClone(this.stored) : undefined) } } as unknown as Informer<Approval>;
+    return { cache: { get: (key: string) => (cached && key === 'team-a/apisubscription--orders' ? structuredClone(this.stored) : undefined), isCompact: () => false } } as unknown as Informer<Approval>;
   }
 }
 

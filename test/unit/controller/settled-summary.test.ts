@@ -1,0 +1,77 @@
+// Which requests and Approvals the caches may hold as summaries, and what a summary keeps.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Approval, ApprovalRequest } from '../../../src/api/types.ts';
+import { BASELINE_ANNOTATION, WITHDRAWAL_FINALIZER } from '../../../src/api/resources.ts';
+import { grantLacksApproval, settledApprovalSummary, settledRequestSummary } from '../../../src/controller/settled-summary.ts';
+
+const meta = { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2, labels: { env: 'prod' }, annotations: { a: 'b' } };
+
+function request(state: string, status: Record<string, unknown> = { lastState: state, observedGeneration: 2, approval: { name: 'apisubscription--x', namespace: 'team-a' } }, extra: Partial<ApprovalRequest['metadata']> = {}): ApprovalRequest {
+  return {
+    metadata: { ...meta, ...extra },
+    spec: { state, requester: { teamName: 'shop' }, decider: { teamName: 'orders' }, target: { name: 'x' }, decisions: [{ name: 'alice' }], action: 'subscribe', strategy: 'Simple', properties: { big: 'x'.repeat(1000) } },
+    status,
+  } as unknown as ApprovalRequest;
+}
+
+function approval(state: string, status: Record<string, unknown> = { lastState: state, observedGeneration: 2 }, annotations: Record<string, string> = { [BASELINE_ANNOTATION]: 'Granted/1' }): Approval {
+  return {
+    metadata: { ...meta, annotations },
+    spec: { state, approvedRequest: { name: 'r', namespace: 'team-a', uid: 'u-0' }, requester: { teamName: 'shop' }, target: { name: 'x' }, decisions: [{ name: 'alice' }] },
+    status,
+  } as unknown as Approval;
+}
+
+describe('settled request summary', () => {
+  it('summarises Granted, Rejected and Expired requests whose status is published for this generation', () => {
+    for (const state of ['Granted', 'Rejected', 'Expired']) assert.ok(settledRequestSummary(request(state)), state);
+  });
+
+  it('keeps open, unpublished, finalized or deleting requests whole', () => {
+    assert.equal(settledRequestSummary(request('Pending')), undefined);
+    assert.equal(settledRequestSummary(request('Semigranted')), undefined);
+    assert.equal(settledRequestSummary(request('Granted', { lastState: 'Pending', observedGeneration: 2 })), undefined, 'status not yet written');
+    assert.equal(settledRequestSummary(request('Granted', { lastState: 'Granted', observedGeneration: 1, approval: { name: 'a' } })), undefined, 'older generation');
+    assert.equal(settledRequestSummary(request('Granted', { lastState: 'Granted', observedGeneration: 2 })), undefined, 'Granted without its Approval');
+    assert.equal(settledRequestSummary(request('Rejected', undefined, { finalizers: [WITHDRAWAL_FINALIZER] })), undefined);
+    assert.equal(settledRequestSummary(request('Rejected', undefined, { deletionTimestamp: '2026-01-01T00:00:00Z' })), undefined);
+  });
+
+  it('keeps identity, version, state and the Approval; drops content', () => {
+    assert.deepEqual(settledRequestSummary(request('Granted')), {
+      metadata: { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2 },
+      spec: { state: 'Granted' },
+      status: { lastState: 'Granted', approval: { name: 'apisubscription--x', namespace: 'team-a' } },
+    });
+    const rejected = request('Rejected', { lastState: 'Rejected', observedGeneration: 2 });
+    assert.deepEqual(settledRequestSummary(rejected)?.status, { lastState: 'Rejected' });
+  });
+
+  it('a summarised grant lacks its Approval only when the Approval is not cached', () => {
+    const summary = settledRequestSummary(request('Granted'))!;
+    assert.equal(grantLacksApproval(summary, (key) => key === 'team-a/apisubscription--x'), false);
+    assert.equal(grantLacksApproval(summary, () => false), true);
+    assert.equal(grantLacksApproval(settledRequestSummary(request('Rejected'))!, () => false), false);
+  });
+});
+
+describe('settled Approval summary', () => {
+  it('summarises a published Approval without an expiry, in any state', () => {
+    for (const state of ['Granted', 'Suspended', 'Rejected', 'Expired']) assert.ok(settledApprovalSummary(approval(state)), state);
+  });
+
+  it('keeps whole an Approval with an expiry (timed), without a baseline (first seen) or not yet published', () => {
+    assert.equal(settledApprovalSummary(approval('Granted', { lastState: 'Granted', observedGeneration: 2, expiresAt: '2027-01-01T00:00:00Z' })), undefined);
+    assert.equal(settledApprovalSummary(approval('Granted', undefined, {})), undefined);
+    assert.equal(settledApprovalSummary(approval('Suspended', { lastState: 'Granted', observedGeneration: 2 })), undefined);
+  });
+
+  it('keeps the request whose content it holds (the request controller maps Approval events by it)', () => {
+    assert.deepEqual(settledApprovalSummary(approval('Granted')), {
+      metadata: { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2 },
+      spec: { state: 'Granted', approvedRequest: { name: 'r', namespace: 'team-a', uid: 'u-0' } },
+      status: { lastState: 'Granted' },
+    });
+  });
+});
