@@ -16,7 +16,8 @@ import { DEFAULT_TEAM_GROUP_PREFIX } from './engine/index.ts';
 import { serveWebhooks } from './admission/webhook-server.ts';
 import { Controller } from './runtime/controller.ts';
 import type { Informer, InformerEvent } from './runtime/informer.ts';
-import { settledApprovalSummary, settledRequestSummary } from './controller/settled-summary.ts';
+import { compactApprovals, compactRequests } from './controller/settled-summary.ts';
+import { MemoryGuard } from './runtime/memory-guard.ts';
 import { whoAmI } from './runtime/self-subject.ts';
 import type { KubeClient } from './runtime/kube-client.ts';
 import { Manager } from './runtime/manager.ts';
@@ -54,8 +55,17 @@ export function createOperator(options: OperatorOptions): Manager {
     },
   });
   // Settled objects are cached as summaries (settled-summary.ts): a year of them fits in memory.
-  const requests = manager.informer<ApprovalRequest>(approvalRequestResource, { compact: settledRequestSummary });
-  const approvals = manager.informer<Approval>(approvalResource, { compact: settledApprovalSummary });
+  // Under memory pressure the open ones are too, and are read from the API server when worked on.
+  const memory = new MemoryGuard({ log: options.log, registry: manager.metrics.registry });
+  memory.start();
+  // Pages of 100: a page is held twice (text and objects) while it is read; 100 of the largest
+  // allowed requests are still a few MB.
+  const requests = manager.informer<ApprovalRequest>(approvalRequestResource, { compact: compactRequests(memory.underPressure), pageSize: 100 });
+  const approvals = manager.informer<Approval>(approvalResource, { compact: compactApprovals(memory.underPressure), pageSize: 100 });
+  memory.onEnter(() => {
+    const evicted = requests.recompact() + approvals.recompact();
+    options.log.warn({ evicted }, 'memory pressure: whole objects evicted from the caches');
+  });
   const policies = manager.informer<ApprovalPolicy>(approvalPolicyResource);
   // Channels live in the recipients' namespaces, so they are watched cluster-wide even with --namespace.
   const channels = manager.informer<NotificationChannel>(notificationChannelResource, { namespace: undefined });

@@ -76,8 +76,11 @@ export class ApprovalReconciler {
     return this.reconcileApproval(key, approval);
   };
 
+  /** A summarised Approval is read whole when evicted (memory pressure) or to be rechecked. */
   private async settledToRecheck(key: string): Promise<Approval | undefined> {
-    if (!this.recheck.delete(key) || !this.deps.approvals.cache.isCompact(key)) return undefined;
+    const cache = this.deps.approvals.cache;
+    const recheck = this.recheck.delete(key);
+    if (!cache.isCompact(key) || !(recheck || cache.isEvicted(key))) return undefined;
     this.ownWrites.forget(key);
     const { namespace, name } = splitKey(key);
     return this.deps.client.getIfExists<Approval>(objectPath(approvalResource, namespace, name));

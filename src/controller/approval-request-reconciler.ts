@@ -59,12 +59,15 @@ export class ApprovalRequestReconciler {
   };
 
   /**
-   * A request the cache holds as a settled summary (settled-summary.ts) has nothing left to do,
-   * unless it is Granted and its Approval is gone: then it is read whole from the API server.
+   * A request the cache holds as a summary (settled-summary.ts) has nothing left to do unless it
+   * is evicted (memory pressure) or Granted with its Approval gone: then it is read whole.
    */
   private async settledNeedingWork(key: string): Promise<ApprovalRequest | undefined> {
-    const summary = this.deps.requests.cache.peek(key);
-    if (!summary || !grantLacksApproval(summary, (approvalKey) => this.deps.approvals.cache.peek(approvalKey) !== undefined)) return undefined;
+    const cache = this.deps.requests.cache;
+    const summary = cache.peek(key);
+    if (!summary) return undefined;
+    const owed = cache.isEvicted(key) || grantLacksApproval(summary, (approvalKey) => this.deps.approvals.cache.peek(approvalKey) !== undefined);
+    if (!owed) return undefined;
     this.ownWrites.forget(key);
     const { namespace, name } = splitKey(key);
     return this.deps.client.getIfExists<ApprovalRequest>(objectPath(approvalRequestResource, namespace, name));

@@ -3,9 +3,11 @@
 // reconcile has nothing left to do: its state is final for now, the status says so for this
 // generation, and nothing is timed. What the reconcilers still read of it is in the summary:
 // the state, the request's Approval and the Approval's request. Anything that changes such an
-// object arrives as a watch event with the whole object, which is judged again.
+// object arrives as a watch event with the whole object, which is judged again. Under memory
+// pressure (runtime/memory-guard.ts) open objects are held as summaries too, marked evicted.
 import type { Approval, ApprovalRequest } from '../api/types.ts';
 import { BASELINE_ANNOTATION } from '../api/resources.ts';
+import type { CompactForm } from '../runtime/object-cache.ts';
 import type { ObjectMeta } from '../runtime/resource.ts';
 import { hasFinalizer } from './finalizer.ts';
 
@@ -30,32 +32,57 @@ function published(object: ApprovalRequest | Approval): boolean {
   return !metadata.deletionTimestamp && status?.lastState === spec.state && status?.observedGeneration === metadata.generation;
 }
 
-/** A settled request's summary: state and Approval; undefined while the request needs its whole self. */
-export function settledRequestSummary(request: ApprovalRequest): ApprovalRequest | undefined {
-  const state = request.spec.state ?? 'Pending';
-  if (!SETTLED_REQUEST_STATES.includes(state) || !published(request) || hasFinalizer(request)) return undefined;
+/** A request's summary: identity, version, state and its Approval. */
+function requestSummary(request: ApprovalRequest): ApprovalRequest {
+  const state = intern(request.spec.state ?? 'Pending');
   const approval = request.status?.approval;
-  if (state === 'Granted' && !approval?.name) return undefined;
   return {
     metadata: summaryMeta(request.metadata),
-    spec: { state: intern(state) },
-    status: { lastState: intern(state), ...(approval ? { approval: { name: approval.name, namespace: intern(approval.namespace) } } : {}) },
+    spec: { state },
+    status: { lastState: intern(request.status?.lastState), ...(approval ? { approval: { name: approval.name, namespace: intern(approval.namespace) } } : {}) },
   } as ApprovalRequest;
 }
 
-/**
- * A settled Approval's summary: state and the request whose content it holds. An Approval with an
- * expiry keeps its whole self (its reminders and expiry are timed from its content).
- */
-export function settledApprovalSummary(approval: Approval): Approval | undefined {
-  if (!published(approval) || approval.status?.expiresAt || !approval.metadata.annotations?.[BASELINE_ANNOTATION]) return undefined;
+function isSettledRequest(request: ApprovalRequest): boolean {
+  const state = request.spec.state ?? 'Pending';
+  if (!SETTLED_REQUEST_STATES.includes(state) || !published(request) || hasFinalizer(request)) return false;
+  return state !== 'Granted' || Boolean(request.status?.approval?.name);
+}
+
+/** A settled request's summary: state and Approval; undefined while the request needs its whole self. */
+export function settledRequestSummary(request: ApprovalRequest): ApprovalRequest | undefined {
+  return isSettledRequest(request) ? requestSummary(request) : undefined;
+}
+
+/** An Approval's summary: identity, version, state and the request whose content it holds. */
+function approvalSummary(approval: Approval): Approval {
   const ref = approval.spec.approvedRequest;
-  const state = intern(approval.spec.state);
   return {
     metadata: summaryMeta(approval.metadata),
-    spec: { state, ...(ref ? { approvedRequest: { name: ref.name, namespace: intern(ref.namespace), uid: ref.uid } } : {}) },
-    status: { lastState: state },
+    spec: { state: intern(approval.spec.state), ...(ref ? { approvedRequest: { name: ref.name, namespace: intern(ref.namespace), uid: ref.uid } } : {}) },
+    status: { lastState: intern(approval.status?.lastState) },
   } as Approval;
+}
+
+/** An Approval with an expiry stays whole: its reminders and expiry are timed from its content. */
+const isSettledApproval = (approval: Approval): boolean =>
+  published(approval) && !approval.status?.expiresAt && Boolean(approval.metadata.annotations?.[BASELINE_ANNOTATION]);
+
+/** A settled Approval's summary; undefined while the Approval needs its whole self. */
+export function settledApprovalSummary(approval: Approval): Approval | undefined {
+  return isSettledApproval(approval) ? approvalSummary(approval) : undefined;
+}
+
+/**
+ * How the caches hold requests and Approvals: settled ones as summaries; under memory pressure
+ * the others too, evicted (read whole again when worked on); otherwise whole.
+ */
+export function compactRequests(underPressure: () => boolean): (request: ApprovalRequest) => CompactForm<ApprovalRequest> | undefined {
+  return (request) => (isSettledRequest(request) ? { summary: requestSummary(request) } : underPressure() ? { summary: requestSummary(request), evicted: true } : undefined);
+}
+
+export function compactApprovals(underPressure: () => boolean): (approval: Approval) => CompactForm<Approval> | undefined {
+  return (approval) => (isSettledApproval(approval) ? { summary: approvalSummary(approval) } : underPressure() ? { summary: approvalSummary(approval), evicted: true } : undefined);
 }
 
 /** A Granted request whose Approval is not cached (deleted, or never made): it needs its reconcile. */

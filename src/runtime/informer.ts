@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ApiError, isGone, type KubeClient, type Query } from './kube-client.ts';
-import { ObjectCache } from './object-cache.ts';
+import { ObjectCache, type CompactForm } from './object-cache.ts';
 import { collectionPath, objectKey, type KubeObject, type ObjectList, type ResourceType } from './resource.ts';
 
 export type InformerEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'RESYNC';
@@ -39,7 +39,7 @@ export interface InformerOptions<T> {
    * A summary to hold instead of the whole object, or undefined to hold it whole (object-cache.ts).
    * Handlers still receive the whole object of each event; summaries are not re-delivered on resync.
    */
-  compact?: (object: T) => T | undefined;
+  compact?: (object: T) => CompactForm<T> | undefined;
   log: Logger;
 }
 
@@ -121,6 +121,11 @@ export class Informer<T extends KubeObject> {
     this.abort.abort();
     clearInterval(this.resyncTimer);
     await this.running;
+  }
+
+  /** Applies `compact` to the objects held whole (e.g. when memory pressure begins); how many changed. */
+  recompact(): number {
+    return this.options.compact ? this.cache.recompact(this.options.compact) : 0;
   }
 
   private emit(event: InformerEvent<T>): void {

@@ -41,6 +41,7 @@ export class Manager {
     this.log = options.log;
     this.metrics = options.metrics ?? new RuntimeMetrics();
     this.metrics.observeClient(this.client);
+    this.metrics.observeCaches(() => this.informers.values());
     if (options.leaderElection) {
       this.elector = new LeaderElector(this.client, {
         ...options.leaderElection,

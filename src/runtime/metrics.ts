@@ -1,6 +1,8 @@
 // Prometheus metrics of the runtime; the controllers register their own in the same registry.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Informer } from './informer.ts';
 import type { KubeClient } from './kube-client.ts';
+import type { KubeObject } from './resource.ts';
 
 export class RuntimeMetrics {
   readonly registry: Registry;
@@ -49,6 +51,25 @@ export class RuntimeMetrics {
       name: 'approval_operator_leader',
       help: '1 while this replica runs the controllers: it holds the leader lease, or runs without leader election.',
       registers: [registry],
+    });
+  }
+
+  /** How each informer holds its objects: whole, as a summary, or evicted (memory pressure). */
+  observeCaches(informers: () => Iterable<Informer<KubeObject>>): void {
+    new Gauge({
+      name: 'approval_operator_cached_objects',
+      help: 'Objects in the informer caches by kind and form: whole, summary (settled) or evicted (memory pressure: read from the API server when worked on).',
+      labelNames: ['kind', 'form'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const informer of informers()) {
+          const { cache, resource } = informer;
+          this.set({ kind: resource.kind, form: 'whole' }, cache.size - cache.compactSize);
+          this.set({ kind: resource.kind, form: 'summary' }, cache.compactSize - cache.evictedSize);
+          this.set({ kind: resource.kind, form: 'evicted' }, cache.evictedSize);
+        }
+      },
     });
   }
 

@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse as parseYaml } from 'yaml';
 import { freePort, repoRoot } from '../../hack/control-plane.ts';
+import { chartNodeOptions } from '../support/chart-heap.ts';
 import { OPERATOR_NS } from './cluster.ts';
 import { parseMetrics, type Samples } from './prom.ts';
 
@@ -29,11 +29,6 @@ export interface OperatorProcessOptions {
 
 const running = new Set<OperatorProcess>();
 
-/** The NODE_OPTIONS the Helm chart gives the operator by default (values.yaml `nodeOptions`). */
-export function chartNodeOptions(): string {
-  const values = parseYaml(readFileSync(join(repoRoot, 'charts', 'approval-operator', 'values.yaml'), 'utf8')) as { nodeOptions?: string };
-  return values.nodeOptions ?? '';
-}
 
 /** Kills every operator the bench started and has not stopped yet (cleanup on failure). */
 export async function killAllOperators(): Promise<void> {

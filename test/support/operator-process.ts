@@ -15,18 +15,22 @@ export interface OperatorProcessOptions {
   logFile: string;
   smtpUrl?: string;
   extraArgs?: string[];
+  /** NODE_OPTIONS (default none), e.g. the chart's heap flags (chart-heap.ts). */
+  nodeOptions?: string;
 }
 
 export class OperatorProcess {
   readonly child: ChildProcess;
   readonly healthPort: number;
+  readonly metricsPort: number;
   readonly logFile: string;
   private readonly exited: Promise<void>;
   private exitCode: number | null | undefined;
 
-  private constructor(child: ChildProcess, healthPort: number, logFile: string) {
+  private constructor(child: ChildProcess, ports: { health: number; metrics: number }, logFile: string) {
     this.child = child;
-    this.healthPort = healthPort;
+    this.healthPort = ports.health;
+    this.metricsPort = ports.metrics;
     this.logFile = logFile;
     this.exited = new Promise((resolve) =>
       child.once('exit', (code) => {
@@ -52,10 +56,10 @@ export class OperatorProcess {
     ];
     mkdirSync(dirname(options.logFile), { recursive: true });
     const log = openSync(options.logFile, 'a');
-    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: '' } });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: options.nodeOptions ?? '' } });
     closeSync(log);
     if (child.pid === undefined) throw new Error('could not start the operator');
-    return new OperatorProcess(child, healthPort, options.logFile);
+    return new OperatorProcess(child, { health: healthPort, metrics: metricsPort }, options.logFile);
   }
 
   get alive(): boolean {

@@ -10,7 +10,7 @@ describe('ObjectCache', () => {
   it('get returns whole objects only; peek returns summaries too', () => {
     const cache = new ObjectCache<KubeObject>();
     cache.upsert(object('a', '1', { spec: { big: true } }));
-    cache.upsert(object('b', '1', { spec: { big: true } }), object('b', '1'));
+    cache.upsert(object('b', '1', { spec: { big: true } }), { summary: object('b', '1') });
     assert.deepEqual(cache.get('n/a'), object('a', '1', { spec: { big: true } }));
     assert.equal(cache.get('n/b'), undefined);
     assert.deepEqual(cache.peek('n/b'), object('b', '1'));
@@ -25,12 +25,14 @@ describe('ObjectCache', () => {
   it('an object moves between whole and summary with its updates, and upsert returns what was there', () => {
     const cache = new ObjectCache<KubeObject>();
     cache.upsert(object('a', '1'));
-    const before = cache.upsert(object('a', '2'), object('a', '2'));
+    const before = cache.upsert(object('a', '2'), { summary: object('a', '2'), evicted: true });
+    assert.equal(cache.isEvicted('n/a'), true);
     assert.equal(before?.metadata.resourceVersion, '1');
     assert.equal(cache.get('n/a'), undefined);
     const summary = cache.upsert(object('a', '3'));
     assert.equal(summary?.metadata.resourceVersion, '2');
     assert.equal(cache.isCompact('n/a'), false);
+    assert.equal(cache.isEvicted('n/a'), false);
     assert.equal(cache.size, 1);
     assert.equal(cache.remove(object('a', '3'))?.metadata.resourceVersion, '3');
     assert.equal(cache.size, 0);
