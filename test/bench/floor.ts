@@ -89,6 +89,27 @@ export function floorPlanFrom(records: RecordedRequest[], subject: { namespace: 
   return { writes, perRequest };
 }
 
+/** What any correct operator must write for an Auto grant: the request's status, the Approval and its status. */
+const MINIMAL_KINDS: readonly WriteKind[] = ['request status patch', 'approval create', 'approval status patch'];
+
+/**
+ * The minimal floor: of the recorded writes, the first of each kind any correct operator must
+ * make (request status, Approval create, Approval status), with the operator's bodies, so the
+ * floor writes objects of the same size. Notifications and Events are counted apart: how many an
+ * operator sends is a choice, not a necessity.
+ */
+export function minimalPlanFrom(plan: FloorPlan): FloorPlan {
+  const writes: ReplayWrite[] = [];
+  for (const kind of MINIMAL_KINDS) {
+    const first = plan.writes.find((w) => w.kind === kind);
+    if (!first) throw new Error(`the recorded Auto grant has no ${kind}: the minimal floor cannot be built`);
+    writes.push(first.kind === 'request status patch' ? { ...first, chain: 'request' } : first);
+  }
+  // In the operator's order: the Approval is created before the request's status names it.
+  writes.sort((a, b) => plan.writes.indexOf(a) - plan.writes.indexOf(b));
+  return { writes, perRequest: Object.fromEntries(MINIMAL_KINDS.map((kind) => [kind, 1])) };
+}
+
 export interface FloorRun {
   /** Writes made, by kind, and failures. */
   writes: Record<string, number>;

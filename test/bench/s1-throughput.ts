@@ -10,7 +10,7 @@
 import { isAlreadyExists } from '../../src/runtime/kube-client.ts';
 import { FLOOR_NS, OPERATOR_NS } from './cluster.ts';
 import { CpuMeter, round, type BenchContext } from './context.ts';
-import { Floor, type FloorPlan } from './floor.ts';
+import { Floor, minimalPlanFrom, type FloorPlan } from './floor.ts';
 import { createRequest, pool, requestManifest, retrying } from './fixtures.ts';
 import { apiRequestsByVerb, diffByVerb, reconciles } from './prom.ts';
 import type { OperatorProcess } from './operator-process.ts';
@@ -88,40 +88,59 @@ async function measure(
   }
 }
 
+type Side = 'minimal' | 'floor' | 'operator';
+
+const LETTER: Record<Side, string> = { minimal: 'M', floor: 'F', operator: 'O' };
+
 export async function runS1(ctx: BenchContext, plan: FloorPlan): Promise<void> {
   const n = ctx.sizes.s1Requests;
-  const order: Array<'floor' | 'operator'> = ctx.quick ? ['floor', 'operator'] : ['floor', 'operator', 'operator', 'floor'];
-  ctx.log(`S1 throughput: ${n} Auto requests at once (creates ${ctx.sizes.createConcurrency} in flight, ${ctx.workers ?? 4} workers per controller); rounds ${order.map((o) => o[0]!.toUpperCase()).join(' ')}`);
+  const minimal = minimalPlanFrom(plan);
+  // Each side gets an early and a late slot in the full run (the machine is noisy, etcd grows).
+  const order: Side[] = ctx.quick ? ['minimal', 'floor', 'operator'] : ['minimal', 'floor', 'operator', 'operator', 'floor', 'minimal'];
+  ctx.log(`S1 throughput: ${n} Auto requests at once (creates ${ctx.sizes.createConcurrency} in flight, ${ctx.workers ?? 4} workers per controller); rounds ${order.map((o) => LETTER[o]).join(' ')}`);
   const operator = await ctx.startOperator('s1');
   try {
     const floorRuns: Array<ThroughputRun & { failures: number }> = [];
+    const minimalRuns: Array<ThroughputRun & { failures: number }> = [];
     const operatorRuns: Array<ThroughputRun & { nonGetByVerb: Record<string, number>; reconciles: Record<string, number> }> = [];
     for (const [round, side] of order.entries()) {
-      if (side === 'floor') floorRuns.push(await floorRound(ctx, operator, plan, round));
+      if (side === 'floor') floorRuns.push(await floorRound(ctx, operator, plan, round, 'floor'));
+      else if (side === 'minimal') minimalRuns.push(await floorRound(ctx, operator, minimal, round, 'minimal floor'));
       else operatorRuns.push(await operatorRound(ctx, operator, round));
     }
     const floorRps = mean(floorRuns.map((r) => r.requestsPerSecond));
+    const minimalRps = mean(minimalRuns.map((r) => r.requestsPerSecond));
     const operatorRps = mean(operatorRuns.map((r) => r.requestsPerSecond));
     const floorSettled = mean(floorRuns.map((r) => r.settledPerSecond));
     const operatorSettled = mean(operatorRuns.map((r) => r.settledPerSecond));
-    const floorWrites = Object.values(plan.perRequest).reduce((a, b) => a + b, 0);
+    const writesOf = (p: FloorPlan) => Object.values(p.perRequest).reduce((a, b) => a + b, 0);
     // Each create costs one SubjectAccessReview POST by the webhook (autoapprove): not a write.
     const operatorWrites = mean(operatorRuns.map((r) => Object.values(r.nonGetByVerb).reduce((a, b) => a + b, 0) - n));
-    const ratio = operatorRps / floorRps;
-    ctx.raw.s1 = { order, operator: operatorRuns, floor: floorRuns, plan: plan.perRequest, ratio: round(ratio, 3) };
+    const ratio = operatorRps / minimalRps;
+    const replayRatio = operatorRps / floorRps;
+    ctx.raw.s1 = { order, operator: operatorRuns, minimal: minimalRuns, floor: floorRuns, plan: plan.perRequest, minimalPlan: minimal.perRequest, ratio: round(ratio, 3), replayRatio: round(replayRatio, 3) };
     const each = (runs: ThroughputRun[]) => (runs.length > 1 ? ` (${runs.map((r) => r.requestsPerSecond).join(', ')})` : '');
+    const rounds = order.length > 3 ? '; mean of the rounds' : '';
     ctx.rows.push({
       scenario: 'S1',
-      metric: `throughput, ${n} Auto requests → Granted + Approval (req/s${order.length > 2 ? '; mean of the rounds' : ''})`,
+      metric: `throughput, ${n} Auto requests → Granted + Approval, against the minimal floor (req/s${rounds})`,
       operator: `${round(operatorRps, 1)}${each(operatorRuns)}`,
-      floor: `${round(floorRps, 1)}${each(floorRuns)}`,
+      floor: `${round(minimalRps, 1)}${each(minimalRuns)}`,
       ratio: `${ratio.toFixed(2)}×`,
-      target: '≥ 0.80× floor',
-      met: ratio >= 0.8,
+      target: '≥ 0.45× minimal floor',
+      met: ratio >= 0.45,
     });
     ctx.rows.push({
       scenario: 'S1',
-      metric: 'throughput until every Approval is published too (req/s)',
+      metric: `throughput against the replay floor (the operator's own writes, no logic; req/s${rounds})`,
+      operator: `${round(operatorRps, 1)}`,
+      floor: `${round(floorRps, 1)}${each(floorRuns)}`,
+      ratio: `${replayRatio.toFixed(2)}×`,
+      target: '(info)',
+    });
+    ctx.rows.push({
+      scenario: 'S1',
+      metric: 'throughput until every Approval is published too, against the replay floor (req/s)',
       operator: String(round(operatorSettled, 1)),
       floor: String(round(floorSettled, 1)),
       ratio: `${(operatorSettled / floorSettled).toFixed(2)}×`,
@@ -129,16 +148,17 @@ export async function runS1(ctx: BenchContext, plan: FloorPlan): Promise<void> {
     });
     ctx.rows.push({
       scenario: 'S1',
-      metric: 'API writes per request (operator: its counter, non-GET minus the webhook\'s 1 SubjectAccessReview per create; floor: its list)',
+      metric: "API writes per Auto grant (operator: its counter, non-GET minus the webhook's 1 SubjectAccessReview per create; floor: minimal / replay list)",
       operator: round(operatorWrites / n, 2).toFixed(2),
-      floor: floorWrites.toFixed(2),
-      target: '(info)',
+      floor: `${writesOf(minimal)} / ${writesOf(plan)}`,
+      target: '≤ 6',
+      met: operatorWrites / n <= 6,
     });
     ctx.rows.push({
       scenario: 'S1',
-      metric: 'CPU cores used (operator / kube-apiserver / etcd / bench; last round)',
+      metric: 'CPU cores used (operator / kube-apiserver / etcd / bench; last round; floor: minimal)',
       operator: cores(operatorRuns.at(-1)!.cpu),
-      floor: cores(floorRuns.at(-1)!.cpu),
+      floor: cores(minimalRuns.at(-1)!.cpu),
       target: '(info: 2 cores)',
     });
   } finally {
@@ -147,7 +167,7 @@ export async function runS1(ctx: BenchContext, plan: FloorPlan): Promise<void> {
 }
 
 /** The floor: the same creates, then the operator's recorded writes per request with no logic. */
-async function floorRound(ctx: BenchContext, operator: OperatorProcess, plan: FloorPlan, index: number): Promise<ThroughputRun & { failures: number }> {
+async function floorRound(ctx: BenchContext, operator: OperatorProcess, plan: FloorPlan, index: number, label: string): Promise<ThroughputRun & { failures: number }> {
   const n = ctx.sizes.s1Requests;
   const floorClient = ctx.admin;
   floorClient.fieldManager = 'approval-operator';
@@ -160,8 +180,8 @@ async function floorRound(ctx: BenchContext, operator: OperatorProcess, plan: Fl
       await floor.drained();
       return { createSeconds, writes: floor.run.writes };
     });
-    if (floor.run.failures > 0) ctx.log(`S1 floor: ${floor.run.failures} writes failed`);
-    ctx.log(`S1 floor (round ${index + 1}): ${run.requestsPerSecond} requests/s (${run.grantedSeconds} s; all settled ${run.settledSeconds} s)`);
+    if (floor.run.failures > 0) ctx.log(`S1 ${label}: ${floor.run.failures} writes failed`);
+    ctx.log(`S1 ${label} (round ${index + 1}): ${run.requestsPerSecond} requests/s (${run.grantedSeconds} s; all settled ${run.settledSeconds} s)`);
     return { ...run, failures: floor.run.failures };
   } finally {
     floorClient.fieldManager = undefined;
