@@ -114,7 +114,7 @@ function durationFlag(flag: string, text: string | undefined): number {
   try {
     return parseDuration(text ?? '');
   } catch (err) {
-    throw new Error(`invalid configuration: --${flag} ${(err as Error).message}`);
+    throw new Error(`invalid configuration: --${flag} ${(err as Error).message}`, { cause: err });
   }
 }
 

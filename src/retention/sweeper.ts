@@ -141,14 +141,20 @@ export class RetentionSweeper {
     }
   }
 
-  /** One sweep over both kinds; its counts are logged and returned. */
+  /**
+   * One sweep over both kinds; its counts are logged and returned. A kind that fails (the API
+   * server unavailable, a 403) does not keep the other from its sweep; the error is rethrown after.
+   */
   async sweep(signal: AbortSignal): Promise<SweepReport> {
     const started = Date.now();
     const report: SweepReport = { notifications: { ...emptyCounts(), listed: 0 }, requests: emptyCounts() };
-    if (this.deps.options.notificationRetentionMs > 0) await this.sweepNotifications(report.notifications, signal);
-    await this.sweepRequests(report.requests, signal);
+    const failures: unknown[] = [];
+    const attempt = (work: () => Promise<void>) => work().catch((err: unknown) => void failures.push(err));
+    if (this.deps.options.notificationRetentionMs > 0) await attempt(() => this.sweepNotifications(report.notifications, signal));
+    await attempt(() => this.sweepRequests(report.requests, signal));
+    this.deps.log.info({ ...report, durationMs: Date.now() - started, failed: failures.length > 0 }, 'retention sweep');
+    if (failures.length > 0) throw failures[0];
     this.lastSweep.set(Date.now() / 1000);
-    this.deps.log.info({ ...report, durationMs: Date.now() - started }, 'retention sweep');
     return report;
   }
 

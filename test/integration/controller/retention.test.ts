@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Approval, ApprovalRequest, Notification } from '../../../src/api/types.ts';
 import { PURPOSE_LABEL, approvalRequestResource, approvalResource, notificationResource } from '../../../src/api/resources.ts';
-import { isNotFound, PatchType, type KubeClient } from '../../../src/runtime/kube-client.ts';
+import { isNotFound, type KubeClient } from '../../../src/runtime/kube-client.ts';
 import { collectionPath, objectPath, type ResourceType } from '../../../src/runtime/resource.ts';
 import { adminClient, createNamespace, eventually } from '../../support/cluster.ts';
 import { approvalHelpers } from '../../support/approvals.ts';
@@ -48,7 +48,10 @@ describe('retention', () => {
     });
 
   /** A Simple request for action `retire` (the policy's) or another, filed with a plain create. */
-  const request = (name: string, action = 'retire') => ({ ...JSON.parse(requestJson(ns, name, 'Simple')), spec: { ...JSON.parse(requestJson(ns, name, 'Simple')).spec, action } }) as ApprovalRequest;
+  const request = (name: string, action = 'retire') => {
+    const filed = JSON.parse(requestJson(ns, name, 'Simple')) as ApprovalRequest;
+    return { ...filed, spec: { ...filed.spec, action } };
+  };
 
   before(async () => {
     client = adminClient();
