@@ -3,7 +3,8 @@
 //   - delivered Notifications go; undelivered, GitOps-applied and foreign ones stay;
 //   - a settled request whose policy opts in goes, its Approval stays, nobody is told it was withdrawn;
 //   - a request applied with server-side apply stays until the policy includes GitOps-managed ones;
-//   - without the opt-in nothing goes; idle sweeps make no writes and re-read nothing.
+//   - without the opt-in nothing goes; idle sweeps make no writes and re-read nothing;
+//   - a request waits while one of its Notifications is still being delivered.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -153,5 +154,23 @@ describe('retention', () => {
     await setPolicy({ settledRequests: '1s', includeGitOpsManaged: true });
     await gone(approvalRequestResource, 'from-git');
     assert.ok(await exists(approvalRequestResource, 'no-opt-in'), 'no policy, no retention');
+  });
+
+  it('keeps a settled request while one of its Notifications waits for delivery', async () => {
+    await setPolicy({ settledRequests: '1s' });
+    await smtp.stop(); // every e-mail fails (and is retried) until the server is back
+    try {
+      await client.create(collectionPath(approvalRequestResource, ns), request('undelivered-outcome'));
+      await waitForState('undelivered-outcome', 'Pending');
+      await vote('ar', 'undelivered-outcome', 'alice', 'Rejected');
+      await waitForState('undelivered-outcome', 'Rejected');
+      await sleep(3000);
+      assert.ok(await exists(approvalRequestResource, 'undelivered-outcome'), 'kept while its Notifications are retried');
+    } finally {
+      await smtp.start();
+    }
+    await gone(approvalRequestResource, 'undelivered-outcome');
+    const outcome = smtp.messages.filter((m) => m.subject.includes('undelivered-outcome') || m.raw.includes('undelivered-outcome'));
+    assert.ok(outcome.length > 0, 'its e-mails went out once the server was back');
   });
 });
