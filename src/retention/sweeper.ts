@@ -104,6 +104,7 @@ export class RetentionSweeper {
   private readonly pacer: Pacer;
   private readonly deleted: Counter<'kind'>;
   private readonly lastSweep: Gauge;
+  private readonly failedSweeps: Counter;
   /** `uid@resourceVersion` of due requests found GitOps-managed: not read again until they change. */
   private gitOpsManaged = new Set<string>();
 
@@ -121,6 +122,11 @@ export class RetentionSweeper {
     this.lastSweep = new Gauge({
       name: 'approval_operator_retention_last_sweep_timestamp_seconds',
       help: 'When the last retention sweep completed without an error (Unix time; 0 before the first).',
+      registers: [deps.registry],
+    });
+    this.failedSweeps = new Counter({
+      name: 'approval_operator_retention_sweep_errors_total',
+      help: 'Retention sweeps that stopped on an error (a missing delete permission, the API server unavailable).',
       registers: [deps.registry],
     });
   }
@@ -153,7 +159,10 @@ export class RetentionSweeper {
     if (this.deps.options.notificationRetentionMs > 0) await attempt(() => this.sweepNotifications(report.notifications, signal));
     await attempt(() => this.sweepRequests(report.requests, signal));
     this.deps.log.info({ ...report, durationMs: Date.now() - started, failed: failures.length > 0 }, 'retention sweep');
-    if (failures.length > 0) throw failures[0];
+    if (failures.length > 0) {
+      this.failedSweeps.inc();
+      throw failures[0];
+    }
     this.lastSweep.set(Date.now() / 1000);
     return report;
   }
