@@ -76,6 +76,21 @@ describe('retention', () => {
     await client.close();
   });
 
+  it('bounds spec.retention.settledRequests like the other durations', async () => {
+    const apply = (retention: Record<string, unknown>) =>
+      kubectl(['apply', '--dry-run=server', '-f', '-'], {
+        input: JSON.stringify({ apiVersion: 'approval.cp.ei.telekom.de/v1', kind: 'ApprovalPolicy', metadata: { name: 'retention-bounds' }, spec: { retention } }),
+      });
+    const tooLong = await apply({ settledRequests: '87601h' });
+    assert.notEqual(tooLong.code, 0);
+    assert.match(tooLong.stderr, /spec\.retention\.settledRequests: Invalid value: "87601h": must be at most 87600h \(10 years\)/);
+    const notDuration = await apply({ settledRequests: '30d' });
+    assert.match(notDuration.stderr, /spec\.retention\.settledRequests: Invalid value: "30d": spec\.retention\.settledRequests in body should match/);
+    const missing = await apply({ includeGitOpsManaged: true });
+    assert.match(missing.stderr, /spec\.retention\.settledRequests: Required value/);
+    assert.equal((await apply({ settledRequests: '87600h' })).code, 0, 'ten years is fine');
+  });
+
   it('deletes delivered Notifications after the retention; keeps undelivered, GitOps-applied and foreign ones', async () => {
     const notification = (name: string, spec: Record<string, unknown>, labelled = true) => ({
       apiVersion: 'notification.cp.ei.telekom.de/v1',
