@@ -158,6 +158,8 @@ export class RetentionSweeper {
     const attempt = (work: () => Promise<void>) => work().catch((err: unknown) => void failures.push(err));
     if (this.deps.options.notificationRetentionMs > 0) await attempt(() => this.sweepNotifications(report.notifications, signal));
     await attempt(() => this.sweepRequests(report.requests, signal));
+    // Stopped (leadership lost, shutdown): not a failure, and the next leader sweeps anew.
+    if (signal.aborted) return report;
     this.deps.log.info({ ...report, durationMs: Date.now() - started, failed: failures.length > 0 }, 'retention sweep');
     if (failures.length > 0) {
       this.failedSweeps.inc();
