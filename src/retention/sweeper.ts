@@ -174,7 +174,7 @@ export class RetentionSweeper {
     const retentionMs = this.deps.options.notificationRetentionMs;
     let continueToken: string | undefined;
     let restarts = 0;
-    do {
+    for (;;) {
       let page: ObjectList<Notification>;
       try {
         page = await this.deps.client.request<ObjectList<Notification>>('GET', collectionPath(notificationResource, this.deps.namespace), {
@@ -202,7 +202,8 @@ export class RetentionSweeper {
         this.count(counts, 'Notification', await this.deleteExactly(notificationResource, notification, signal));
       }
       continueToken = page.metadata.continue || undefined;
-    } while (continueToken && !signal.aborted);
+      if (!continueToken || signal.aborted) return;
+    }
   }
 
   /** Requests come from the cache; only those due there are read in full and deleted. */
