@@ -199,6 +199,12 @@ describe('charts/approval-operator', () => {
     const forever = parseConfig(containerOf(render(['--set', 'retention.notifications=0'])).args, {});
     assert.ok(forever !== 'help');
     assert.equal(forever.notificationRetentionMs, 0, '0 keeps Notifications forever');
+    // `helm upgrade --reuse-values` from a release whose chart had no retention values: no flags, the operator's defaults.
+    const reused = containerOf(render(['--set', 'retention=null'])).args;
+    assert.ok(!reused.some((arg) => arg.includes('retention')), reused.join(' '));
+    const defaults = parseConfig(reused, {});
+    assert.ok(defaults !== 'help');
+    assert.deepEqual([defaults.notificationRetentionMs, defaults.retentionIntervalMs, defaults.retentionDeleteRate], [168 * 3_600_000, 600_000, 20], 'the same as the values');
     for (const bad of ['retention.notifications=7d', 'retention.interval=0', 'retention.deleteRate=0']) {
       assert.notEqual(helm(['lint', '--strict', chartDir, '--set', bad]).code, 0, `helm lint accepted ${bad}`);
     }
