@@ -111,20 +111,23 @@ const GITOPS_LABELS: Array<[string, string]> = [
 interface ManagedFieldsEntry {
   manager?: string;
   operation?: string;
+  subresource?: string;
 }
 
 /**
  * Who manages the object declaratively (a short reason, e.g. "server-side apply by flux"), or
  * undefined when nobody does. Such an object is declared somewhere else: deleting it, the tool
  * would create it again (a fresh, undecided request) or report drift, so retention keeps it
- * unless asked. The rule errs on the side of keeping: any server-side apply counts, and so do the
+ * unless asked. The rule errs on the side of keeping: any server-side apply of the object itself
+ * (not of a subresource such as status) counts, and so do the
  * tracking labels and annotations of Argo CD, Flux and Helm, and client-side `kubectl apply`.
  * It needs the full object: caches drop managedFields and the last-applied annotation.
  */
 export function gitOpsManager(metadata: ObjectMeta): string | undefined {
   for (const entry of (metadata.managedFields ?? []) as ManagedFieldsEntry[]) {
     const manager = entry.manager ?? '';
-    if (OWN_MANAGERS.has(manager)) continue;
+    // Status is reported, never declared: a delivering service may apply it server-side.
+    if (OWN_MANAGERS.has(manager) || entry.subresource) continue;
     const known = GITOPS_MANAGERS.find(([pattern]) => pattern.test(manager));
     if (known) return `${known[1]} (field manager ${manager})`;
     if (entry.operation === 'Apply') return `server-side apply by ${manager || 'an unnamed manager'}`;

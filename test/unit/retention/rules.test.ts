@@ -114,7 +114,7 @@ describe('retention: GitOps-managed objects', () => {
     assert.match(gitOpsManager(meta({ labels: { 'app.kubernetes.io/managed-by': 'Helm' } }))!, /Helm/);
   });
 
-  it("does not count imperative writes or the project's own clients", () => {
+  it("does not count imperative writes, the project's own clients or applied status", () => {
     assert.equal(gitOpsManager(meta({})), undefined);
     const imperative = [
       { manager: 'kubectl-create', operation: 'Update' },
@@ -123,6 +123,7 @@ describe('retention: GitOps-managed objects', () => {
       { manager: 'approval-plugin', operation: 'Apply' },
       { manager: 'approval-console', operation: 'Update' },
       { manager: 'my-client', operation: 'Update' },
+      { manager: 'notification-service', operation: 'Apply', subresource: 'status' },
     ];
     assert.equal(gitOpsManager(meta({ managedFields: imperative, labels: { 'app.kubernetes.io/managed-by': 'my-client' } })), undefined);
   });
