@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { Ajv } from 'ajv';
 import { outboundEntryProblem } from './notify/delivery/outbound-policy.ts';
 import { flagReader } from './runtime/flags.ts';
+import { parseDuration } from './engine/index.ts';
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -31,6 +32,12 @@ export interface OperatorConfig {
   allowInsecureHttp: boolean;
   /** The approvals console's public URL: notifications link to each object's page there. */
   consoleUrl?: string;
+  /** Delivered Notifications are deleted this long after delivery; 0 keeps them forever. */
+  notificationRetentionMs: number;
+  /** Pause between retention sweeps. */
+  retentionIntervalMs: number;
+  /** Most deletes per second a retention sweep makes. */
+  retentionDeleteRate: number;
 }
 
 const flags = {
@@ -53,6 +60,9 @@ const flags = {
   'deny-outbound': { type: 'string', default: '' },
   'allow-insecure-http': { type: 'string', default: 'false' },
   'console-url': { type: 'string' },
+  'notification-retention': { type: 'string', default: '168h' },
+  'retention-interval': { type: 'string', default: '10m' },
+  'retention-delete-rate': { type: 'string', default: '20' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -93,7 +103,20 @@ export const usage = `Usage: node dist/main.js [flags]   (each flag also from AP
                                   callback POSTs may reach although loopback/private/link-local/… (default: none)
   --deny-outbound LIST            comma-separated IPs and CIDRs they never reach, e.g. the service CIDR (wins)
   --allow-insecure-http true|false  allow http:// URLs for them (default false: https only)
-  --console-url URL               the approvals console; notifications link to each request's page there`;
+  --console-url URL               the approvals console; notifications link to each request's page there
+  --notification-retention D      delete Notifications this long after they were delivered or given up on
+                                  (a duration, default 168h; 0 keeps them forever)
+  --retention-interval D          pause between retention sweeps (default 10m, at least 1s)
+  --retention-delete-rate N       at most N retention deletes per second (default 20)`;
+
+/** A Go-style duration flag in milliseconds; a bad one fails the start with the flag named. */
+function durationFlag(flag: string, text: string | undefined): number {
+  try {
+    return parseDuration(text ?? '');
+  } catch (err) {
+    throw new Error(`invalid configuration: --${flag} ${(err as Error).message}`, { cause: err });
+  }
+}
 
 const list = (value: string | undefined) => (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
 
@@ -122,7 +145,14 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, podNamespace
     denyOutbound: list(value('deny-outbound')),
     allowInsecureHttp: value('allow-insecure-http') === 'true',
     consoleUrl: value('console-url')?.replace(/\/+$/, '') || undefined,
+    notificationRetentionMs: durationFlag('notification-retention', value('notification-retention')),
+    retentionIntervalMs: durationFlag('retention-interval', value('retention-interval')),
+    retentionDeleteRate: Number(value('retention-delete-rate')),
   };
+  if (config.retentionIntervalMs < 1000) throw new Error('invalid configuration: --retention-interval must be at least 1s');
+  if (!(config.retentionDeleteRate > 0 && config.retentionDeleteRate <= 1000)) {
+    throw new Error(`invalid configuration: --retention-delete-rate must be a number above 0 and at most 1000, got "${value('retention-delete-rate')}"`);
+  }
   const insecure = value('allow-insecure-http');
   if (insecure !== 'true' && insecure !== 'false') throw new Error(`invalid configuration: --allow-insecure-http must be true or false, got "${insecure}"`);
   for (const [flag, entries, kind] of [['allow-outbound', config.allowOutbound, 'allow'], ['deny-outbound', config.denyOutbound, 'deny']] as const) {

@@ -55,6 +55,11 @@ async function main(): Promise<void> {
         : undefined,
     webhook: config.webhookPort !== 0 && config.webhookCertDir ? { port: config.webhookPort, certDir: config.webhookCertDir } : undefined,
     teamGroupPrefix: config.teamGroupPrefix,
+    retention: {
+      notificationRetentionMs: config.notificationRetentionMs,
+      intervalMs: config.retentionIntervalMs,
+      deletesPerSecond: config.retentionDeleteRate,
+    },
   });
   let stopping = false;
   const shutdown = (signal: string) => {

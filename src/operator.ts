@@ -21,6 +21,7 @@ import { MemoryGuard } from './runtime/memory-guard.ts';
 import { whoAmI } from './runtime/self-subject.ts';
 import type { KubeClient } from './runtime/kube-client.ts';
 import { Manager } from './runtime/manager.ts';
+import { DEFAULT_RETENTION, RetentionSweeper, type RetentionOptions } from './retention/sweeper.ts';
 
 export interface OperatorOptions {
   client: KubeClient;
@@ -37,6 +38,8 @@ export interface OperatorOptions {
   webhook?: { port: number; certDir: string; operatorUsername?: string };
   /** A team T is the group `<prefix>T` (default `team:`); webhooks and reconcilers use the same. */
   teamGroupPrefix?: string;
+  /** Deletion of delivered Notifications and of settled requests whose policy opts in (default: DEFAULT_RETENTION). */
+  retention?: Partial<RetentionOptions>;
   now?: () => Date;
 }
 
@@ -138,6 +141,19 @@ export function createOperator(options: OperatorOptions): Manager {
   }
   manager.addController(requestController);
   manager.addController(approvalController);
+  manager.addController(
+    new RetentionSweeper({
+      client: options.client,
+      log: options.log,
+      registry: manager.metrics.registry,
+      namespace: options.namespace,
+      requests,
+      policies,
+      notificationMode: options.delivery ? 'deliver' : 'create-only',
+      options: { ...DEFAULT_RETENTION, ...options.retention },
+      now: options.now,
+    }),
+  );
   countObjectsByState(requests, approvals, metrics);
   return manager;
 }

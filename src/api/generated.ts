@@ -353,6 +353,8 @@ export interface ApprovalPolicySpec {
   grantValidity?: string;
   /** Reminders sent before an Approval expires. */
   reminders?: Reminder[];
+  /** Opt-in deletion of the requests this policy governs once they are settled. Absent: they are kept. The Approval a request produced is not deleted with it. */
+  retention?: ApprovalPolicySpecRetention;
 }
 
 /** Which requests a policy applies to. */
@@ -373,6 +375,17 @@ export interface Reminder {
   before: string;
   /** Then repeat every this long until expiry (a Go duration, e.g. 168h). */
   repeat?: string;
+}
+
+/** Opt-in deletion of the requests this policy governs once they are settled. Absent: they are kept. The Approval a request produced is not deleted with it. */
+export interface ApprovalPolicySpecRetention {
+  /** Delete a Granted, Rejected or Expired request this long after it settled (a Go duration, e.g. 720h), once its Notifications are delivered or given up on. */
+  settledRequests: string;
+  /**
+   * Also delete requests a GitOps tool or a declarative apply manages (server-side apply, kubectl apply, Argo CD, Flux, Helm; see the GitOps guide). Default false: those are kept, since the tool would create them again or report drift.
+   * @default false
+   */
+  includeGitOpsManaged?: boolean;
 }
 
 /** ApprovalPolicyStatus defines the observed state of ApprovalPolicy */

@@ -3,13 +3,18 @@
 // released, then the watches stop.
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { Controller } from './controller.ts';
 import { serveMetrics, serveProbes } from './http-endpoints.ts';
 import { Informer, type InformerOptions } from './informer.ts';
 import type { KubeClient } from './kube-client.ts';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from './resource.ts';
+
+/** What runs on the leader until its signal aborts: a Controller, or a periodic task (retention). */
+export interface Runnable {
+  readonly name: string;
+  run(signal: AbortSignal): Promise<void>;
+}
 
 export interface ManagerOptions {
   client: KubeClient;
@@ -28,7 +33,7 @@ export class Manager {
   readonly metrics: RuntimeMetrics;
   readonly servers: Server[] = [];
   private readonly informers = new Map<string, Informer<KubeObject>>();
-  private readonly controllers: Controller[] = [];
+  private readonly controllers: Runnable[] = [];
   private readonly serverStarters: Array<() => Promise<Server>> = [];
   private readonly options: ManagerOptions;
   private readonly elector: LeaderElector | undefined;
@@ -68,7 +73,7 @@ export class Manager {
     return informer as unknown as Informer<T>;
   }
 
-  addController(controller: Controller): void {
+  addController(controller: Runnable): void {
     this.controllers.push(controller);
   }
 

@@ -7,6 +7,7 @@ import { freePort } from '../../hack/control-plane.ts';
 import { registerLocalWebhooks, unregisterLocalWebhooks } from '../../hack/webhook-local.ts';
 import type { DeliveryControllerOptions } from '../../src/notify/delivery/delivery-controller.ts';
 import type { Manager } from '../../src/runtime/manager.ts';
+import type { RetentionOptions } from '../../src/retention/sweeper.ts';
 import { createOperator } from '../../src/operator.ts';
 import { adminClient, kubeconfigPath, testLogger } from './cluster.ts';
 import { LOCAL_RECEIVER_OUTBOUND } from './http-receiver.ts';
@@ -38,6 +39,8 @@ export interface OperatorTestOptions {
    * write that records it).
    */
   failRequest?: (method: string, path: string) => boolean;
+  /** Retention (default: the operator's defaults, which delete nothing a test makes). */
+  retention?: Partial<RetentionOptions>;
   /** Leader election in this namespace (several operators in one test); identity defaults to test-operator. */
   leaderElection?: { namespace: string; identity: string };
 }
@@ -72,6 +75,7 @@ export async function startOperator(options: OperatorTestOptions = {}): Promise<
     leaderElection: options.leaderElection && { namespace: options.leaderElection.namespace },
     webhook,
     delivery,
+    retention: options.retention,
   });
   await manager.start();
   const unregisterWebhooks = () => {

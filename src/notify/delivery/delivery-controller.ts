@@ -33,6 +33,7 @@ import {
   deliveryStatusPatch,
   failedState,
   isDue,
+  isSettled,
   nextRequeueMs,
   sentState,
   statePatch,
@@ -52,6 +53,8 @@ import {
   type TemplateKind,
 } from './types.ts';
 import { sendWebhook } from './webhook-sender.ts';
+
+export { isSettled } from './status.ts';
 
 export interface DeliveryControllerOptions {
   client: KubeClient;
@@ -139,17 +142,6 @@ export function plannedOnly(notification: Notification): Notification {
   const shrunk = shrinkForCache(notification);
   if (shrunk.spec?.properties !== undefined) delete shrunk.spec.properties;
   return shrunk;
-}
-
-/**
- * Delivered, or given up on, for the current spec: nothing will ever be sent for it again (a
- * channel that appears later does not revive a given-up target either), so the cache lets it go.
- * Notifications accumulate with every state change; only the unsettled ones cost memory.
- */
-export function isSettled(notification: Notification): boolean {
-  const delivered = notification.status?.conditions?.find((c) => c.type === DELIVERED);
-  if (!delivered || delivered.observedGeneration !== notification.metadata.generation) return false;
-  return delivered.status === 'True' || delivered.reason === 'GaveUp';
 }
 
 export function createDeliveryController(manager: Manager, options: DeliveryControllerOptions): Controller {

@@ -40,6 +40,17 @@ export function targetsOf(notification: Notification): Target[] {
 /** A failed channel whose last attempt scheduled no next one has given up (past its maximum age). */
 export const hasGivenUp = (state: ChannelDeliveryState | undefined) => !!state && !state.sent && (state.attempts ?? 0) > 0 && !state.nextAttemptAt;
 
+/**
+ * Delivered, or given up on, for the current spec: nothing will ever be sent for it again (a
+ * channel that appears later does not revive a given-up target either), so the delivery cache lets
+ * it go. Notifications accumulate with every state change; only the unsettled ones cost memory.
+ */
+export function isSettled(notification: Notification): boolean {
+  const delivered = notification.status?.conditions?.find((c) => c.type === DELIVERED);
+  if (!delivered || delivered.observedGeneration !== notification.metadata.generation) return false;
+  return delivered.status === 'True' || delivered.reason === 'GaveUp';
+}
+
 /** Due now: never sent, not given up, and its next attempt time (if any) has come. */
 export function isDue(state: ChannelDeliveryState | undefined, now: Date): boolean {
   if (!state) return true;

@@ -1,5 +1,5 @@
 // Generic webhooks: a JSON POST of the notification (purpose, sender, properties and
-// the rendered texts) with `Idempotency-Key: <uid>/<channel>`; signed like callbacks (§9.4) when
+// the rendered texts) with `Idempotency-Key: <uid>/<channel>`; signed like callbacks (callback-sender.ts) when
 // the channel names a Secret.
 import { DEFAULT_HTTP_TIMEOUT_MS, postJson, type OutboundHttp } from './http.ts';
 import { signatureHeaders } from './signature.ts';

@@ -122,7 +122,12 @@ describe('helm chart on the real API server', { concurrency: false }, () => {
     assert.equal(await can(['list', 'secrets', '-n', callbackNs]), false, 'get only');
     assert.equal(await can(['get', 'secrets', '-n', 'default']), false, 'no Secret elsewhere');
     assert.equal(await can(['get', 'secrets', '--all-namespaces']), false, 'no cluster-wide Secret read');
-    assert.equal(await can(['delete', 'approvalrequests.approval.cp.ei.telekom.de', '-n', 'default']), false);
+    // Retention deletes delivered Notifications and settled requests whose policy opts in; never Approvals.
+    assert.ok(await can(['delete', 'approvalrequests.approval.cp.ei.telekom.de', '-n', 'default']), 'retention of settled requests');
+    assert.ok(await can(['delete', 'notifications.notification.cp.ei.telekom.de', '-n', 'default']), 'retention of delivered Notifications');
+    assert.equal(await can(['delete', 'approvals.approval.cp.ei.telekom.de', '-n', 'default']), false, 'Approvals are never deleted');
+    assert.equal(await can(['deletecollection', 'notifications.notification.cp.ei.telekom.de', '-n', 'default']), false, 'one object at a time, with preconditions');
+    assert.equal(await can(['update', 'approvalrequests.approval.cp.ei.telekom.de', '-n', 'default']), false);
   });
 
   it('upgrades without changing the webhook certificate or the caBundle', async () => {

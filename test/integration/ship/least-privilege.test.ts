@@ -1,6 +1,7 @@
 // The operator with exactly the permissions config/rbac (= the chart) gives its ServiceAccount:
-// scenarios 2, 3 and 8 and a withdrawal (the finalizer of ADR 0006) complete and the API server
-// never answers 403. And GitOps: a request
+// scenarios 2, 3 and 8 and a withdrawal (the finalizer of ADR 0006) complete, retention deletes a
+// delivered Notification and an opted-in settled request, and the API server never answers 403.
+// And GitOps: a request
 // applied by Flux (server-side apply), decided with kubectl patch, then applied again by Flux
 // keeps its decisions and state.
 import assert from 'node:assert/strict';
@@ -8,9 +9,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot } from '../../../hack/control-plane.ts';
 import type { Approval } from '../../../src/api/types.ts';
-import { approvalRequestResource, approvalResource } from '../../../src/api/resources.ts';
-import { isNotFound, type KubeClient } from '../../../src/runtime/kube-client.ts';
-import { objectPath } from '../../../src/runtime/resource.ts';
+import { PURPOSE_LABEL, approvalRequestResource, approvalResource, notificationResource } from '../../../src/api/resources.ts';
+import { isNotFound, PatchType, type KubeClient } from '../../../src/runtime/kube-client.ts';
+import { collectionPath, objectPath } from '../../../src/runtime/resource.ts';
 import { adminClient, createNamespace, eventually } from '../../support/cluster.ts';
 import { approvalHelpers } from '../../support/approvals.ts';
 import { installCrds, kubectl, kubectlOk, samplePath } from '../../support/kubectl.ts';
@@ -33,11 +34,12 @@ describe('shipping: least privilege and GitOps', () => {
     operator = await startOperator({
       namespace: ns,
       as: { user: serviceAccount, groups: ['system:serviceaccounts', 'system:serviceaccounts:approval-system', 'system:authenticated'] },
+      retention: { notificationRetentionMs: 1000, intervalMs: 500 },
     });
   });
   after(async () => {
     await operator?.stop();
-    await kubectl(['delete', 'approvalpolicy', 'short-lived-grants', '--ignore-not-found']);
+    await kubectl(['delete', 'approvalpolicy', 'short-lived-grants', 'retire-settled', '--ignore-not-found']);
     await client.close();
   });
 
@@ -80,6 +82,39 @@ describe('shipping: least privilege and GitOps', () => {
     assert.ok((await notificationsAbout(client, ns, 'withdrawn')).some((n) => n.purpose.endsWith('--withdrawn--decider')), 'the decider was told');
     assert.deepEqual(operator.forbidden, [], 'no request of the operator was refused by RBAC');
     assert.ok(operator.writes.length > 0);
+  });
+
+  it('deletes a delivered Notification and an opted-in settled request as the ServiceAccount, with no 403', async () => {
+    // Create-only mode here: another service would deliver, and reports it in the condition.
+    await client.create(collectionPath(notificationResource, ns), {
+      apiVersion: 'notification.cp.ei.telekom.de/v1',
+      kind: 'Notification',
+      metadata: { name: 'delivered-elsewhere', labels: { [PURPOSE_LABEL]: 'approvalrequest--granted--requester' } },
+      spec: { purpose: 'approvalrequest--granted--requester', sender: { type: 'System', name: 'System' }, fallbackEmail: { recipients: ['shop@example.com'] } },
+    });
+    const lastTransitionTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await client.patch(
+      objectPath(notificationResource, ns, 'delivered-elsewhere', 'status'),
+      { status: { conditions: [{ type: 'Delivered', status: 'True', reason: 'Delivered', message: 'by another service', lastTransitionTime }] } },
+      PatchType.merge,
+    );
+    await kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'approval.cp.ei.telekom.de/v1',
+        kind: 'ApprovalPolicy',
+        metadata: { name: 'retire-settled' },
+        spec: { match: { namespaces: [ns], actions: ['retire'] }, strategy: 'Simple', retention: { settledRequests: '1s' } },
+      }),
+    });
+    const request = JSON.parse(requestJson(ns, 'retired', 'Simple')) as { spec: Record<string, unknown> };
+    await client.create(collectionPath(approvalRequestResource, ns), { ...request, spec: { ...request.spec, action: 'retire' } });
+    await waitForState('retired', 'Pending');
+    await vote('ar', 'retired', 'alice', 'Granted');
+    await waitForState('retired', 'Granted');
+    const gone = (path: string) => client.get(path).then(() => false, (err: unknown) => isNotFound(err));
+    await eventually('the delivered Notification to be deleted', () => gone(objectPath(notificationResource, ns, 'delivered-elsewhere')));
+    await eventually('the settled request to be deleted', () => gone(objectPath(approvalRequestResource, ns, 'retired')));
+    assert.deepEqual(operator.forbidden, [], 'no request of the operator was refused by RBAC');
   });
 
   it('keeps decisions and state when Flux applies the request again (server-side apply)', async () => {

@@ -100,8 +100,11 @@ describe('config/crd', () => {
 
   it('has the ApprovalPolicy spec of SPEC 4.3', () => {
     assert.deepEqual(Object.keys(at(policy, 'spec').properties ?? {}), [
-      'enabled', 'description', 'order', 'match', 'strategy', 'stages', 'trustedTeams', 'deciders', 'timeout', 'grantValidity', 'reminders',
+      'enabled', 'description', 'order', 'match', 'strategy', 'stages', 'trustedTeams', 'deciders', 'timeout', 'grantValidity', 'reminders', 'retention',
     ]);
+    assert.deepEqual(at(policy, 'spec.retention').required, ['settledRequests'], 'retention of settled requests is opt-in, with a duration');
+    assert.equal(at(policy, 'spec.retention.settledRequests').pattern, at(policy, 'spec.timeout').pattern, 'a Go duration like the others');
+    assert.equal(at(policy, 'spec.retention.includeGitOpsManaged').default, false);
     assert.equal(at(policy, 'spec.enabled').default, true);
     assert.equal(at(policy, 'spec.order').default, 0);
     assert.deepEqual(Object.keys(at(policy, 'spec.match').properties ?? {}), ['namespaces', 'actions', 'targetKinds', 'deciderTeams']);

@@ -152,6 +152,9 @@ describe('charts/approval-operator', () => {
       '--team-group-prefix=team:',
       '--workers=4',
       '--notifications=deliver',
+      '--notification-retention=168h',
+      '--retention-interval=10m',
+      '--retention-delete-rate=20',
     ]);
     const config = parseConfig(container.args, {});
     assert.ok(config !== 'help');
@@ -169,6 +172,7 @@ describe('charts/approval-operator', () => {
         workers: config.workers,
         teamGroupPrefix: config.teamGroupPrefix,
         notifications: config.notifications,
+        retention: [config.notificationRetentionMs, config.retentionIntervalMs, config.retentionDeleteRate],
       },
       {
         namespace: undefined,
@@ -183,8 +187,27 @@ describe('charts/approval-operator', () => {
         workers: 4,
         teamGroupPrefix: 'team:',
         notifications: 'deliver',
+        retention: [168 * 3_600_000, 600_000, 20],
       },
     );
+  });
+
+  it('maps the retention values to --notification-retention, --retention-interval and --retention-delete-rate', () => {
+    const config = parseConfig(containerOf(render(['--set', 'retention.notifications=720h', '--set', 'retention.interval=1h', '--set', 'retention.deleteRate=5'])).args, {});
+    assert.ok(config !== 'help');
+    assert.deepEqual([config.notificationRetentionMs, config.retentionIntervalMs, config.retentionDeleteRate], [720 * 3_600_000, 3_600_000, 5]);
+    const forever = parseConfig(containerOf(render(['--set', 'retention.notifications=0'])).args, {});
+    assert.ok(forever !== 'help');
+    assert.equal(forever.notificationRetentionMs, 0, '0 keeps Notifications forever');
+    // `helm upgrade --reuse-values` from a release whose chart had no retention values: no flags, the operator's defaults.
+    const reused = containerOf(render(['--set', 'retention=null'])).args;
+    assert.ok(!reused.some((arg) => arg.includes('retention')), reused.join(' '));
+    const defaults = parseConfig(reused, {});
+    assert.ok(defaults !== 'help');
+    assert.deepEqual([defaults.notificationRetentionMs, defaults.retentionIntervalMs, defaults.retentionDeleteRate], [168 * 3_600_000, 600_000, 20], 'the same as the values');
+    for (const bad of ['retention.notifications=7d', 'retention.interval=0', 'retention.deleteRate=0']) {
+      assert.notEqual(helm(['lint', '--strict', chartDir, '--set', bad]).code, 0, `helm lint accepted ${bad}`);
+    }
   });
 
   it('maps values to flags and APPROVAL_* variables the operator reads', () => {

@@ -57,7 +57,7 @@ describe('alerts and dashboard', () => {
     assert.equal(manifests.some((m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-dashboard')), false);
   });
 
-  it('alert on stuck requests, failing deliveries, reconcile errors and a missing leader, with valid PromQL over exported metrics', () => {
+  it('alert on stuck requests, failing deliveries, reconcile errors, failing retention and a missing leader, with valid PromQL over exported metrics', () => {
     const rule = find<{ spec: { groups: Array<{ rules: Rule[] }> }; metadata: { labels: Record<string, string> } }>(
       render(['--set', 'prometheusRule.enabled=true', '--set', 'prometheusRule.labels.release=prometheus']),
       'PrometheusRule',
@@ -69,6 +69,7 @@ describe('alerts and dashboard', () => {
       'ApprovalNotificationDeliveryFailing',
       'ApprovalNotificationsGivenUp',
       'ApprovalReconcileErrors',
+      'ApprovalRetentionFailing',
       'ApprovalOperatorNoLeader',
     ]);
     for (const r of rules) {
