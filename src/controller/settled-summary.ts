@@ -2,7 +2,8 @@
 // instead of the whole object (runtime/object-cache.ts). A summarised object is one whose
 // reconcile has nothing left to do: its state is final for now, the status says so for this
 // generation, and nothing is timed. What the reconcilers still read of it is in the summary:
-// the state, the request's Approval and the Approval's request. Anything that changes such an
+// the state, the request's Approval and the Approval's request (and for the retention sweeper,
+// what policies match on and when the request settled). Anything that changes such an
 // object arrives as a watch event with the whole object, which is judged again. Under memory
 // pressure (runtime/memory-guard.ts) open objects are held as summaries too, marked evicted.
 import type { Approval, ApprovalRequest } from '../api/types.ts';
@@ -10,6 +11,7 @@ import { BASELINE_ANNOTATION } from '../api/resources.ts';
 import type { CompactForm } from '../runtime/object-cache.ts';
 import type { ObjectMeta } from '../runtime/resource.ts';
 import { hasFinalizer } from './finalizer.ts';
+import { requestSettledAt } from '../retention/rules.ts';
 
 const SETTLED_REQUEST_STATES: readonly string[] = ['Granted', 'Rejected', 'Expired'];
 
@@ -32,14 +34,30 @@ function published(object: ApprovalRequest | Approval): boolean {
   return !metadata.deletionTimestamp && status?.lastState === spec.state && status?.observedGeneration === metadata.generation;
 }
 
-/** A request's summary: identity, version, state and its Approval. */
+/**
+ * A request's summary: identity, version, state, its Approval, what policies match on, and when
+ * it settled (as the Processing condition's time: the retention sweeper's reading).
+ */
 function requestSummary(request: ApprovalRequest): ApprovalRequest {
-  const state = intern(request.spec.state ?? 'Pending');
-  const approval = request.status?.approval;
+  const { spec, status } = request;
+  const state = intern(spec.state ?? 'Pending');
+  const approval = status?.approval;
+  const settledAt = requestSettledAt(request);
   return {
     metadata: summaryMeta(request.metadata),
-    spec: { state },
-    status: { lastState: intern(request.status?.lastState), ...(approval ? { approval: { name: approval.name, namespace: intern(approval.namespace) } } : {}) },
+    spec: {
+      state,
+      action: intern(spec.action),
+      strategy: intern(spec.strategy),
+      target: { kind: intern(spec.target?.kind) },
+      requester: { teamName: intern(spec.requester?.teamName) },
+      decider: spec.decider ? { teamName: intern(spec.decider.teamName) } : undefined,
+    },
+    status: {
+      lastState: intern(status?.lastState),
+      ...(approval ? { approval: { name: approval.name, namespace: intern(approval.namespace) } } : {}),
+      ...(settledAt ? { conditions: [{ type: 'Processing', status: 'False', lastTransitionTime: settledAt.toISOString() }] } : {}),
+    },
   } as ApprovalRequest;
 }
 

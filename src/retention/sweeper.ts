@@ -210,7 +210,8 @@ export class RetentionSweeper {
   private async sweepRequests(counts: SweepCounts, signal: AbortSignal): Promise<void> {
     const stillManaged = new Set<string>();
     const policies = this.deps.policies.cache.list();
-    for (const cached of this.deps.requests.cache.list()) {
+    // Settled requests are cached as summaries that keep what dueRequest reads (settled-summary.ts).
+    for (const cached of this.deps.requests.cache.entries()) {
       if (signal.aborted) break;
       const due = this.dueRequest(cached, policies);
       if (!due) continue;

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { Approval, ApprovalRequest } from '../../../src/api/types.ts';
 import { BASELINE_ANNOTATION, WITHDRAWAL_FINALIZER } from '../../../src/api/resources.ts';
 import { grantLacksApproval, settledApprovalSummary, settledRequestSummary } from '../../../src/controller/settled-summary.ts';
+import { requestSettledAt } from '../../../src/retention/rules.ts';
 
 const meta = { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2, labels: { env: 'prod' }, annotations: { a: 'b' } };
 
@@ -39,13 +40,33 @@ describe('settled request summary', () => {
   });
 
   it('keeps identity, version, state and the Approval; drops content', () => {
-    assert.deepEqual(settledRequestSummary(request('Granted')), {
+    const granted = request('Granted', {
+      lastState: 'Granted',
+      observedGeneration: 2,
+      approval: { name: 'apisubscription--x', namespace: 'team-a' },
+      conditions: [{ type: 'Processing', status: 'False', lastTransitionTime: '2026-11-01T10:00:00Z' }],
+    });
+    assert.deepEqual(JSON.parse(JSON.stringify(settledRequestSummary(granted))), {
       metadata: { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2 },
-      spec: { state: 'Granted' },
-      status: { lastState: 'Granted', approval: { name: 'apisubscription--x', namespace: 'team-a' } },
+      spec: { state: 'Granted', action: 'subscribe', strategy: 'Simple', target: {}, requester: { teamName: 'shop' }, decider: { teamName: 'orders' } },
+      status: {
+        lastState: 'Granted',
+        approval: { name: 'apisubscription--x', namespace: 'team-a' },
+        conditions: [{ type: 'Processing', status: 'False', lastTransitionTime: '2026-11-01T10:00:00.000Z' }],
+      },
     });
     const rejected = request('Rejected', { lastState: 'Rejected', observedGeneration: 2 });
     assert.deepEqual(settledRequestSummary(rejected)?.status, { lastState: 'Rejected' });
+  });
+
+  it('keeps what retention reads: the policy match and when it settled', () => {
+    const granted = request('Granted', {
+      lastState: 'Granted',
+      observedGeneration: 2,
+      approval: { name: 'a' },
+      conditions: [{ type: 'Processing', status: 'False', lastTransitionTime: '2026-11-01T10:00:00Z' }],
+    });
+    assert.equal(requestSettledAt(settledRequestSummary(granted)!)?.toISOString(), requestSettledAt(granted)?.toISOString());
   });
 
   it('a summarised grant lacks its Approval only when the Approval is not cached', () => {
