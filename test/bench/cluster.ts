@@ -14,6 +14,8 @@ export const benchClustersDir = join(repoRoot, '.local', 'bench-cluster');
 /** The namespace the operator watches (all operator scenarios) and the one the floor writes to. */
 export const OPERATOR_NS = 'bench';
 export const FLOOR_NS = 'bench-floor';
+/** The soak's namespace, watched by an operator of its own. */
+export const SOAK_NS = 'bench-soak';
 
 /** The people the bench plays (impersonated, so RBAC and the webhooks see real identities). */
 export const REQUESTER = { user: 'bench-requester', groups: ['team:shop'] };
@@ -76,7 +78,7 @@ function role(namespace: string, name: string, rules: unknown[], subjects: Array
 
 async function applyRbac(admin: KubeClient): Promise<void> {
   const group = 'approval.cp.ei.telekom.de';
-  for (const namespace of [OPERATOR_NS, FLOOR_NS]) {
+  for (const namespace of [OPERATOR_NS, FLOOR_NS, SOAK_NS]) {
     const objects = [
       // The requester files Auto requests: create plus the custom verb autoapprove.
       ...role(namespace, 'bench-requester', [{ apiGroups: [group], resources: ['approvalrequests'], verbs: ['create', 'get', 'list', 'watch', 'delete', 'autoapprove'] }], [
@@ -112,7 +114,7 @@ export async function startBenchCluster(): Promise<BenchCluster> {
     kubectl(plane.kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', crds]);
     kubectl(plane.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', '-f', crds]);
     const admin = KubeClient.fromKubeconfig(plane.kubeconfig);
-    for (const name of [OPERATOR_NS, FLOOR_NS]) await createIgnoringExisting(admin, collectionPath(core.namespace), { metadata: { name } });
+    for (const name of [OPERATOR_NS, FLOOR_NS, SOAK_NS]) await createIgnoringExisting(admin, collectionPath(core.namespace), { metadata: { name } });
     await applyRbac(admin);
     const webhookPort = await freePort();
     const webhookCertDir = join(dir, 'webhook');

@@ -14,10 +14,13 @@ export interface Sizes {
   s2RatePerSecond: number;
   cachedRequests: number;
   createConcurrency: number;
+  /** The soak: requests filed, decided and settled; and where its first memory reading is taken. */
+  soakRequests: number;
+  soakCheckpoint: number;
 }
 
-export const FULL: Sizes = { s1Requests: 2000, s2Requests: 500, s2RatePerSecond: 10, cachedRequests: 10_000, createConcurrency: 32 };
-export const QUICK: Sizes = { s1Requests: 200, s2Requests: 50, s2RatePerSecond: 10, cachedRequests: 1000, createConcurrency: 32 };
+export const FULL: Sizes = { s1Requests: 2000, s2Requests: 500, s2RatePerSecond: 10, cachedRequests: 10_000, createConcurrency: 32, soakRequests: 100_000, soakCheckpoint: 10_000 };
+export const QUICK: Sizes = { s1Requests: 200, s2Requests: 50, s2RatePerSecond: 10, cachedRequests: 1000, createConcurrency: 32, soakRequests: 2_000, soakCheckpoint: 1_000 };
 
 export interface Row {
   scenario: string;
@@ -44,7 +47,7 @@ export interface BenchContext {
   /** The SMTP sink when the bench runs with delivery on (`--deliver`). */
   smtp: TestSmtpServer | undefined;
   log(message: string): void;
-  startOperator(label: string, options?: { kubeconfig?: string }): Promise<OperatorProcess>;
+  startOperator(label: string, options?: { kubeconfig?: string; namespace?: string; extraArgs?: string[] }): Promise<OperatorProcess>;
 }
 
 export function createContext(
@@ -72,6 +75,8 @@ export function createContext(
       const logFile = join(options.outDir, `operator-${label}.log`);
       const operator = await OperatorProcess.start({
         kubeconfig: startOptions.kubeconfig ?? cluster.plane.kubeconfig,
+        namespace: startOptions.namespace,
+        extraArgs: startOptions.extraArgs,
         webhookPort: cluster.webhookPort,
         webhookCertDir: cluster.webhookCertDir,
         logFile,

@@ -20,6 +20,7 @@ import { killAllOperators } from './operator-process.ts';
 import { chartNodeOptions } from '../support/chart-heap.ts';
 import { NOTES, table, writeResult } from './report.ts';
 import { runS1 } from './s1-throughput.ts';
+import { runSoak } from './soak.ts';
 import { runS2 } from './s2-latency.ts';
 import { runS3S4 } from './s3-s4-cache.ts';
 import { runS5 } from './s5-writes.ts';
@@ -37,7 +38,7 @@ const { values } = parseArgs({
   },
 });
 const quick = values.quick || ['1', 'true', 'yes'].includes(process.env.QUICK ?? '');
-const only = new Set((values.only ?? 'S1,S2,S3,S4,S5').toUpperCase().split(',').map((s) => s.trim()));
+const only = new Set((values.only ?? 'S1,S2,S3,S4,S5,SOAK').toUpperCase().split(',').map((s) => s.trim()));
 const workers = values.workers ? Number(values.workers) : undefined;
 
 if (!existsSync(join(repoRoot, 'dist', 'main.js'))) {
@@ -85,13 +86,14 @@ async function main(): Promise<number> {
     if (only.has('S2')) await runS2(ctx);
     if (only.has('S1') && s5) await runS1(ctx, s5.plan);
     if (only.has('S3') || only.has('S4')) await runS3S4(ctx);
+    if (only.has('SOAK')) await runSoak(ctx);
   } catch (err) {
     failed = err;
     console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {
     await cleanup();
   }
-  const order = ['S1', 'S2', 'S3', 'S4', 'S5'];
+  const order = ['S1', 'S2', 'S3', 'S4', 'S5', 'SOAK'];
   const rows = [...ctx.rows].sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
   ctx.raw.rows = rows;
   ctx.raw.seconds = Math.round((performance.now() - started) / 1000);

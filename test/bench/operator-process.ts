@@ -23,6 +23,8 @@ export interface OperatorProcessOptions {
   nodeOptions?: string;
   /** Another build of the operator (A/B comparisons); default dist/main.js. */
   entry?: string;
+  /** The namespace it watches (default: the operator scenarios' namespace). */
+  namespace?: string;
   /** Deliver Notifications through this SMTP server; without it they are only created. */
   smtpUrl?: string;
 }
@@ -62,7 +64,7 @@ export class OperatorProcess {
       ...nodeArgs,
       options.entry ?? join(repoRoot, 'dist', 'main.js'),
       `--kubeconfig=${options.kubeconfig}`,
-      `--namespace=${OPERATOR_NS}`,
+      `--namespace=${options.namespace ?? OPERATOR_NS}`,
       `--webhook-port=${options.webhookPort}`,
       `--webhook-cert-dir=${options.webhookCertDir}`,
       `--metrics-port=${metricsPort}`,
@@ -109,7 +111,7 @@ export class OperatorProcess {
   }
 
   /** Resident set size and its peak (VmRSS, VmHWM), in bytes. */
-  memory(): { rss: number; peakRss: number } {
+  memory(): ReturnType<typeof readMemory> {
     return readMemory(this.pid);
   }
 
@@ -136,10 +138,11 @@ function tail(file: string): string {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : '';
 }
 
-export function readMemory(pid: number): { rss: number; peakRss: number } {
+/** RSS and its peak; of the RSS, anonymous memory (heap, malloc) and file pages (the node binary's code). */
+export function readMemory(pid: number): { rss: number; peakRss: number; anon: number; file: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), peakRss: kb('VmHWM') };
+  return { rss: kb('VmRSS'), peakRss: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 
 /** utime + stime of a process from /proc/<pid>/stat, in seconds (0 when it is gone). */
