@@ -135,7 +135,7 @@ describe('charts/approval-operator', () => {
     ]);
     assert.ok(pod.volumes.find((v) => v.name === 'tmp')?.emptyDir);
     assert.equal(pod.volumes.find((v) => v.name === 'webhook-cert')?.secret?.secretName, 'approval-operator-webhook-cert');
-    assert.deepEqual(container.env, [{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=8 --max-old-space-size-percentage=50' }], 'only the V8 flags by default');
+    assert.deepEqual(container.env, [{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --max-old-space-size-percentage=50 --v8-pool-size=1' }], 'only the V8 flags by default');
     assert.equal(containerOf(render(['--set', 'nodeOptions='])).env, undefined, 'no environment without nodeOptions');
   });
 
@@ -224,7 +224,7 @@ describe('charts/approval-operator', () => {
     assert.equal(smtpSecret.stringData.url, 'smtps://user:pw@mail.example.com:465');
     assert.ok(!JSON.stringify(deploymentOf(manifests)).includes('pw@'), 'no credentials in the Deployment');
     assert.deepEqual(container.env, [
-      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=8 --max-old-space-size-percentage=50' },
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --max-old-space-size-percentage=50 --v8-pool-size=1' },
       { name: 'APPROVAL_SMTP_URL', valueFrom: { secretKeyRef: { name: 'approval-operator-smtp', key: 'url' } } },
       { name: 'APPROVAL_MAIL_FROM', value: 'Approvals <approvals@example.com>' },
       { name: 'TZ', value: 'UTC' },
