@@ -12,6 +12,7 @@ import { approvalHelpers } from '../../support/approvals.ts';
 import { adminClient, createNamespace, eventually } from '../../support/cluster.ts';
 import { installCrds, kubectlOk, samplePath } from '../../support/kubectl.ts';
 import { startOperator, type RunningOperator } from '../../support/operator.ts';
+import { requestJson } from '../../support/requests.ts';
 import { TestSmtpServer, type ReceivedMail } from '../../support/smtp.ts';
 
 const DECIDER = 'orders@example.com';
@@ -48,15 +49,18 @@ describe('the mails of scenarios 2 and 3: one per person per event', () => {
     return [qp, ...base64].join('\n');
   };
 
+  const start = () =>
+    startOperator({
+      namespace: ns,
+      delivery: { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, mailFrom: 'approvals@example.com', baseDelayMs: 200, maxDelayMs: 1000 },
+    });
+
   before(async () => {
     client = adminClient();
     await installCrds();
     await smtp.start();
     ns = await createNamespace(client, 'mails');
-    operator = await startOperator({
-      namespace: ns,
-      delivery: { smtpUrl: `smtp://127.0.0.1:${smtp.port}`, mailFrom: 'approvals@example.com', baseDelayMs: 200, maxDelayMs: 1000 },
-    });
+    operator = await start();
   });
   after(async () => {
     await operator?.stop();
@@ -113,5 +117,20 @@ describe('the mails of scenarios 2 and 3: one per person per event', () => {
       `${REQUESTER}: [Approval] Your subscribe request for ApiSubscription default/${target} is Granted`,
     ]);
     assert.equal(smtp.messages.length, 7, 'nothing else arrived at all: 3 mails of scenario 2, 4 of scenario 3');
+  });
+
+  it('filed and approved while the operator was down: nobody is asked to act, each team hears the outcome once', async () => {
+    await operator!.stop();
+    operator = undefined;
+    const mailsBefore = smtp.messages.length;
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: requestJson(ns, 'late-simple', 'Simple') });
+    await vote('ar', 'late-simple', 'alice', 'Granted');
+    operator = await start();
+    await waitForState('late-simple', 'Granted');
+    assert.deepEqual(await settledMails('late-simple-target', 2), [
+      `${DECIDER}: [Approval] Request ${ns}/late-simple is Granted`,
+      `${REQUESTER}: [Approval] Your subscribe request for ApiSubscription ${ns}/late-simple-target is Granted`,
+    ]);
+    assert.equal(smtp.messages.length - mailsBefore, 2, 'nothing else arrived');
   });
 });
