@@ -165,7 +165,7 @@ describe('fault suite: kill -9, webhook down, kube-apiserver restart', () => {
   }
 
   for (const seed of SEEDS) {
-    it(`seed ${seed}: every transition is notified once, every vote stands, one Approval per grant`, async (t) => {
+    it(`seed ${seed}: each person told of each event at most once and of the outcome always, every vote stands, one Approval per grant`, async (t) => {
       t.after(killAll); // also when the test fails half-way: the next seed needs the webhook port
       const rnd = random(seed);
       const at = (maxMs: number) => Math.floor(rnd() * maxMs);
