@@ -1,4 +1,5 @@
-// Creates the Notification objects: one per recipient of every state change, of a
+// Creates the Notification objects: one per recipient of a state change (whom to tell is
+// audience.ts's rule, passed in as `recipients`: one message per person per event), of a
 // withdrawn request and of a reminder before an Approval expires. It returns their refs; the
 // controller records them in status.notificationRefs with the rest of the status, in its one
 // status write. Delivery is someone else's job
