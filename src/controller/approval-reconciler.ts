@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Approval, ApprovalPolicy, DecisionEntry, ObjectRef } from '../api/types.ts';
 import { BASELINE_ANNOTATION, approvalResource } from '../api/resources.ts';
 import { SYSTEM_DECIDER, durationOrUndefined, type Evaluation, type State } from '../engine/index.ts';
-import { dueReminders, mergeRefs } from '../notify/creation/index.ts';
+import { audienceOf, dueReminders, mergeRefs } from '../notify/creation/index.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { PatchType, type KubeClient } from '../runtime/kube-client.ts';
@@ -127,7 +127,7 @@ export class ApprovalReconciler {
       previousState !== evaluation.state
         ? transitionsSince({ states: evaluation.states, decisions: evaluation.decisions, offset: history.length }, previousState)
         : [];
-    const transitionRefs = await this.reportTransitions(approval, steps, resolution.strategy);
+    const transitionRefs = await this.reportTransitions(approval, steps, resolution.strategy, evaluation.state);
     const notificationRefs = [...reminders.refs, ...transitionRefs];
     const sent = approval.status?.remindersSent ?? [];
     const desired = {
@@ -194,8 +194,10 @@ export class ApprovalReconciler {
   /**
    * Reports each step under its own name. The decisions belong to the grant in approvedRequest: a
    * newer grant replaces them and counts from its own baseline, so the grant is part of the name.
+   * A step none of its own decisions caused (its creation, a newer grant taking it over) is the
+   * request's grant, which the request reports: audit line only (audience.ts).
    */
-  private reportTransitions(approval: Approval, steps: readonly HistoryStep[], strategy: string): Promise<ObjectRef[]> {
+  private reportTransitions(approval: Approval, steps: readonly HistoryStep[], strategy: string, current: State): Promise<ObjectRef[]> {
     if (steps.length === 0) return Promise.resolve([]);
     const epoch = approval.spec.approvedRequest?.uid;
     return this.deps.reporter.reportAll(
@@ -217,6 +219,7 @@ export class ApprovalReconciler {
           epoch,
           actorEmail: decision?.email,
           actionedAt: decision?.timestamp ?? (step.from === undefined ? approval.metadata.creationTimestamp : undefined),
+          ...audienceOf({ kind: 'Approval', from: step.from, to: step.to, caused: decision !== undefined }, current),
         };
       }),
     );

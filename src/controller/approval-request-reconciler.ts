@@ -10,7 +10,7 @@ import type { Informer } from '../runtime/informer.ts';
 import type { KubeClient } from '../runtime/kube-client.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { Logger } from 'pino';
-import { ensureApproval } from './approval-builder.ts';
+import { approvalNameFor, ensureApproval } from './approval-builder.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import type { Resolution } from '../evaluation/policy-resolver.ts';
 import { evaluateRequest } from '../evaluation/subject-evaluation.ts';
@@ -20,7 +20,7 @@ import type { TransitionReporter } from './transition-reporter.ts';
 import { allSettledOrThrow } from './settle.ts';
 import { finalizersFor, hasFinalizer, isOpen, patchFinalizer } from './finalizer.ts';
 import { transitionsSince, type HistoryStep } from './transition-history.ts';
-import { mergeRefs } from '../notify/creation/index.ts';
+import { audienceOf, mergeRefs } from '../notify/creation/index.ts';
 import { apiTime } from '../runtime/time.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
 import { objectPath, splitKey } from '../runtime/resource.ts';
@@ -110,7 +110,7 @@ export class ApprovalRequestReconciler {
     // path, not their sum.
     const [approval, notificationRefs, released] = await allSettledOrThrow([
       evaluation.state === 'Granted' ? ensureApproval(this.deps.client, this.deps.approvals, request) : Promise.resolve(undefined),
-      this.reportTransitions(request, steps, strategy),
+      this.reportTransitions(request, steps, strategy, evaluation.state),
       open ? Promise.resolve(undefined) : patchFinalizer(this.deps.client, approvalRequestResource, request, false),
     ] as const);
     this.ownWrites.remember(key, released);
@@ -195,9 +195,14 @@ export class ApprovalRequestReconciler {
     return written;
   }
 
-  /** Reports each step (transition-history.ts) under its own name; all their Notifications' refs. */
-  private reportTransitions(request: ApprovalRequest, steps: readonly HistoryStep[], strategy: string): Promise<ObjectRef[]> {
+  /**
+   * Reports each step (transition-history.ts) under its own name, to whom it still matters now that
+   * the request is `current` (audience.ts); all their Notifications' refs.
+   */
+  private reportTransitions(request: ApprovalRequest, steps: readonly HistoryStep[], strategy: string, current: State): Promise<ObjectRef[]> {
     const requestedBy = request.metadata.annotations?.[REQUESTED_BY_ANNOTATION] ?? 'unknown';
+    // The grant and its Approval's creation are one event: the request's Granted report names it.
+    const approval = { name: approvalNameFor(request), namespace: request.metadata.namespace ?? '' };
     return this.deps.reporter.reportAll(
       steps.map((step) => {
         const created = step.from === undefined;
@@ -217,6 +222,8 @@ export class ApprovalRequestReconciler {
           occurrence: step.index,
           actorEmail: decision && decision.name === actor ? decision.email : undefined,
           actionedAt: created ? (decision?.timestamp ?? request.metadata.creationTimestamp) : decision?.timestamp,
+          ...audienceOf({ kind: 'ApprovalRequest', from: step.from, to: step.to, caused: decision !== undefined }, current),
+          ...(step.to === 'Granted' ? { approval } : {}),
         };
       }),
     );

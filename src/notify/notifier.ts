@@ -2,6 +2,7 @@
 // change here and record the refs they get back in the subject's status.
 import type { ApprovalRequest, ObjectRef } from '../api/types.ts';
 import type { State } from '../engine/index.ts';
+import type { Recipient } from './creation/naming.ts';
 
 export interface StateChange {
   kind: 'ApprovalRequest' | 'Approval';
@@ -27,6 +28,13 @@ export interface StateChange {
   actorEmail?: string;
   /** When the change was made: the causing decision's timestamp (the creation's for a creation). */
   actionedAt?: string;
+  /**
+   * Who is told (creation/audience.ts decides); absent: the decider on every change, the
+   * requester on every change but to Pending and Semigranted. Empty: nobody.
+   */
+  recipients?: readonly Recipient[];
+  /** A request's grant: its Approval, which this change's Notifications name (the grant and the Approval are one event). */
+  approval?: { name: string; namespace: string };
 }
 
 /** A pending request that is being deleted (its finalizer keeps it until this is done). */

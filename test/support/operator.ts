@@ -15,6 +15,8 @@ import { LOCAL_RECEIVER_OUTBOUND } from './http-receiver.ts';
 export interface RunningOperator {
   manager: Manager;
   writes: Array<{ verb: string; status: number }>;
+  /** The successful writes, as `<verb> <path>` (the path without the query), oldest first. */
+  writePaths: string[];
   /** Every request (reads included) the API server refused with 403. */
   forbidden: Array<{ verb: string; status: number }>;
   stop(): Promise<void>;
@@ -55,6 +57,14 @@ export async function startOperator(options: OperatorTestOptions = {}): Promise<
     if (status === 403) forbidden.push({ verb, status });
     if (verb !== 'GET') writes.push({ verb, status });
   });
+  // Successful writes by path ("POST /apis/…"), for tests that check what a transition writes.
+  const writePaths: string[] = [];
+  const send = client.request.bind(client);
+  client.request = (async (method, path, requestOptions) => {
+    const result = await send(method, path, requestOptions);
+    if (method !== 'GET') writePaths.push(`${method} ${path}`);
+    return result;
+  }) as typeof client.request;
   if (options.failRequest) {
     const fail = options.failRequest;
     const request = client.request.bind(client);
@@ -84,6 +94,7 @@ export async function startOperator(options: OperatorTestOptions = {}): Promise<
   return {
     manager,
     writes,
+    writePaths,
     forbidden,
     unregisterWebhooks,
     stop: async () => {

@@ -10,5 +10,6 @@ export {
   type WithdrawnChange,
 } from './notification-creator.ts';
 export { contentHash, notificationName, notificationPurpose, purposeFor, segment, type NotificationEvent, type Recipient } from './naming.ts';
-export { channelIgnores, deliveryFor, recipientsFor, type Delivery, type RecipientTeam, type Subject } from './recipients.ts';
+export { audienceOf, isWaiting, WAITING_STATES, type AudienceStep, type StepAudience } from './audience.ts';
+export { channelIgnores, deliveryFor, recipientsFor, teamsOf, type Delivery, type RecipientTeam, type Subject } from './recipients.ts';
 export { daysRemaining, dueReminders, reminderThresholds, type ReminderRule, type ReminderThreshold } from './reminders.ts';

@@ -1,4 +1,5 @@
-// Creates the Notification objects: one per recipient of every state change, of a
+// Creates the Notification objects: one per recipient of a state change (whom to tell is
+// audience.ts's rule, passed in as `recipients`: one message per person per event), of a
 // withdrawn request and of a reminder before an Approval expires. It returns their refs; the
 // controller records them in status.notificationRefs with the rest of the status, in its one
 // status write. Delivery is someone else's job
@@ -25,7 +26,7 @@ import { isAlreadyExists, isNamespaceTerminating, isNotFound, type KubeClient } 
 import { collectionPath, objectPath } from '../../runtime/resource.ts';
 import type { Notifier, StateChange, WithdrawnRequest } from '../notifier.ts';
 import { notificationName, notificationPurpose, purposeFor, type Recipient } from './naming.ts';
-import { deliveryFor, deliversAnything, deciderOf, recipientsFor, requesterOf, type RecipientTeam, type Subject } from './recipients.ts';
+import { deliveryFor, deliversAnything, deciderOf, recipientsFor, requesterOf, teamsOf, type RecipientTeam, type Subject } from './recipients.ts';
 import { daysRemaining } from './reminders.ts';
 
 export type SubjectKind = StateChange['kind'];
@@ -78,6 +79,7 @@ export class NotificationCreator implements Notifier {
 
   /** One Notification per recipient of the change; their refs, for the subject's status. */
   async stateChanged(change: ObservedChange): Promise<ObjectRef[]> {
+    if (change.recipients?.length === 0) return [];
     const subject = await this.subject(change.kind, change.namespace, change.name, change.uid);
     if (!subject) return [];
     const occurrence = change.occurrence ?? subject.spec.decisions?.length ?? 0;
@@ -86,13 +88,15 @@ export class NotificationCreator implements Notifier {
     const drafts: Draft[] = [];
     // A caller that names the change (occurrence) says when it was made; else the last decision does.
     const when = change.occurrence !== undefined ? { actorEmail: change.actorEmail, actionedAt: change.actionedAt } : undefined;
-    for (const recipient of recipientsFor(subject, change.to)) {
+    const recipients = change.recipients ? teamsOf(subject, change.recipients) : recipientsFor(subject, change.to);
+    for (const recipient of recipients) {
       const purpose = notificationPurpose(change.kind, change.action, created, recipient.role);
       const callback = recipient.role === 'requester' && callbackStatus ? (subject as ApprovalRequest).spec.callback : undefined;
       const properties = {
         ...this.baseProperties(change.kind, subject, recipient.role, created ? 'created' : 'updated', change.actor, change.comment, when),
         state_old: change.from,
         state_new: change.to,
+        ...(change.approval ? { approval: { kind: 'Approval', namespace: change.approval.namespace, name: change.approval.name } } : {}),
         ...(callback ? { callback_status: callbackStatus } : {}),
       };
       drafts.push({

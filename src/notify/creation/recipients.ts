@@ -43,11 +43,12 @@ export function requesterOf(subject: Subject): RecipientTeam {
 
 /** The decider on every change (when the subject names one); the requester except on Pending and Semigranted. */
 export function recipientsFor(subject: Subject, to: State): RecipientTeam[] {
-  const recipients: RecipientTeam[] = [];
-  const decider = deciderOf(subject);
-  if (decider) recipients.push(decider);
-  if (!REQUESTER_SILENT_STATES.includes(to)) recipients.push(requesterOf(subject));
-  return recipients;
+  return teamsOf(subject, REQUESTER_SILENT_STATES.includes(to) ? ['decider'] : ['decider', 'requester']);
+}
+
+/** The teams behind `roles`, in that order; a subject without a decider has no decider team. */
+export function teamsOf(subject: Subject, roles: readonly Recipient[]): RecipientTeam[] {
+  return roles.map((role) => (role === 'decider' ? deciderOf(subject) : requesterOf(subject))).filter((team): team is RecipientTeam => team !== undefined);
 }
 
 const globCache = new Map<string, RegExp>();

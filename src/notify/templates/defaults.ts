@@ -29,10 +29,13 @@ interface Family {
 const families: Record<NotificationEvent, Record<Audience, Family>> = {
   created: {
     decider: {
-      subject: '[Approval] New {{action}} {{objectLabel}} from team {{requester_team}} for {{targetLabel}}',
+      // A request settled as it was filed (Auto, a trusted team) is news, not a question.
+      subject:
+        '[Approval] {{#if undecided}}New {{action}} {{objectLabel}} from team {{requester_team}} for {{targetLabel}}' +
+        '{{else}}{{capitalObjectLabel}} {{subjectName}} of team {{requester_team}} is {{state_new}}{{/if}}',
       intro:
         'Team {{requester_team}} asks for {{action}} access to {{targetLabel}}, which your team {{decider_team}} decides on. ' +
-        'The {{objectLabel}} {{subjectName}} is {{state_new}}.',
+        'The {{objectLabel}} {{subjectName}} is {{state_new}}{{#unless undecided}}: no decision is needed{{/unless}}.',
       next:
         '{{#if link}}Decide in the approvals console: {{link}}{{#if decideCommand}}\nOr with kubectl: `{{decideCommand}}` (or `reject`).{{/if}}' +
         '{{else if decideCommand}}Decide with `{{decideCommand}}` (or `reject`).{{/if}}',
@@ -118,6 +121,9 @@ Reason:    {{reason}}
 {{#if comment}}
 Comment:   {{comment}}
 {{/if}}
+{{#if approval}}
+Approval:  {{approvalLabel}}
+{{/if}}
 {{#if expiration_date}}
 Expires:   {{expiration_date}}
 {{/if}}
@@ -136,6 +142,7 @@ const htmlDetails = [
   // The reason is the requester's markdown, rendered and sanitised (console/markdown.ts).
   htmlRow('Reason', '{{markdown reason}}', 'reason'),
   htmlRow('Comment', '{{comment}}', 'comment'),
+  htmlRow('Approval', '{{approvalLabel}}', 'approval'),
   htmlRow('Expires', '{{expiration_date}}', 'expiration_date'),
 ].join('\n');
 

@@ -132,6 +132,9 @@ export function templateContext(purpose: string, properties: Record<string, unkn
     stateLabel: stateOld && stateOld !== stateNew ? `${stateOld} → ${stateNew}` : stateNew,
     targetLabel: refLabel(asRef(properties.target), true) || 'its target',
     decideCommand,
+    undecided,
+    // A request's grant names its Approval (the grant and the Approval's creation are one event).
+    approvalLabel: refLabel(asRef(properties.approval), false),
     consoleUrl: options.consoleUrl ?? '',
     link: consoleLinkOf(parsed.objectKind, subject, options.consoleUrl),
     ...properties,

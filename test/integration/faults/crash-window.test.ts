@@ -3,6 +3,10 @@
 // still be reported exactly once, named from the decision that caused it. The "crash" is an
 // operator whose /status writes of requests fail (so nothing records the report), stopped once
 // its Notification exists; the kill -9 version of this is kill.test.ts.
+//
+// Who is told depends on the state the operator finds (one message per person per event: the
+// decider is asked only while the request is open), so the retry after a crash may tell fewer
+// steps than the attempt before it; it must never tell one twice, nor lose the outcome.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
@@ -66,11 +70,48 @@ describe('a crash between the Notification create and the status write (issue 12
     operator = await startOperator({ namespace: ns });
     await waitForState('crash-middle', 'Granted');
     await sleep(500);
+    // The retry no longer asks the decider about Semigranted (the request is decided), and the
+    // Notification of before the crash stays the only one about it.
     assert.deepEqual(await reported('crash-middle'), [
       'approvalrequest--subscribe--created--decider -→Pending',
       'approvalrequest--subscribe--updated--decider Pending→Semigranted',
       'approvalrequest--subscribe--updated--decider Semigranted→Granted',
       'approvalrequest--subscribe--updated--requester Semigranted→Granted',
     ]);
+  });
+
+  it('created reported, crash, the request decided before the restart: the outcome to both once, the decider not asked again', async () => {
+    await operator?.stop();
+    operator = await startOperator({ namespace: ns, failRequest: statusWriteOfRequest });
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: requestJson(ns, 'crash-decided', 'Simple') });
+    await eventually('the created Notification', async () => (await reported('crash-decided')).length > 0);
+    await operator.stop();
+    operator = undefined;
+
+    await vote('ar', 'crash-decided', 'alice', 'Granted');
+    // Another crash, this time after the outcome's Notifications: the retry finds them.
+    operator = await startOperator({ namespace: ns, failRequest: statusWriteOfRequest });
+    await eventually('the outcome Notifications', async () => (await reported('crash-decided')).length === 3);
+    await operator.stop();
+    operator = undefined;
+    assert.equal((await getRequest('crash-decided')).status?.lastState, undefined, 'neither report was recorded');
+
+    operator = await startOperator({ namespace: ns });
+    await waitForState('crash-decided', 'Granted');
+    await sleep(500);
+    assert.deepEqual(await reported('crash-decided'), [
+      'approvalrequest--subscribe--created--decider -→Pending',
+      'approvalrequest--subscribe--updated--decider Pending→Granted',
+      'approvalrequest--subscribe--updated--requester Pending→Granted',
+    ]);
+    const request = await getRequest('crash-decided');
+    // The "waiting" one of before the first crash was sent, and is owned by the request; the retry
+    // that recorded the report no longer told that step, so only the outcome is in status.
+    assert.deepEqual(request.status?.notificationRefs?.map((r) => r.name.replace(/--[0-9a-f]{10}$/, '')).sort(), [
+      'approvalrequest--subscribe--updated--decider--crash-decided-target',
+      'approvalrequest--subscribe--updated--requester--crash-decided-target',
+    ]);
+    const approval = request.status?.approval?.name;
+    assert.deepEqual(await reported(approval!), [], "the Approval's creation is the grant: no Notification of its own");
   });
 });

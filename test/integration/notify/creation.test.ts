@@ -153,6 +153,34 @@ describe('notification creation (real API server)', () => {
     assert.ok(refs.every((r) => r.namespace === ns));
   });
 
+  it('one message per person per event: a request settled as it was filed tells both its outcome, naming the Approval; an empty audience writes nothing', async () => {
+    const request = await createRequest('auto-one', { strategy: 'Auto' });
+    const change: StateChange = {
+      kind: 'ApprovalRequest',
+      namespace: ns,
+      name: 'auto-one',
+      uid: request.metadata.uid!,
+      action: 'subscribe',
+      from: undefined,
+      to: 'Granted',
+      actor: 'carol',
+      occurrence: 1,
+      recipients: ['decider', 'requester'],
+      approval: { name: 'apisubscription--auto-one-target', namespace: ns },
+    };
+    const refs = await creator.stateChanged(change);
+    assert.deepEqual(await creator.stateChanged(change), refs, 'a repeat (a crash before the status write) finds them');
+    const mine = (await notifications()).filter((n) => n.metadata.ownerReferences?.[0]?.uid === request.metadata.uid);
+    assert.deepEqual(mine.map((n) => n.spec.purpose).sort(), ['approvalrequest--subscribe--created--decider', 'approvalrequest--subscribe--created--requester']);
+    assert.ok(mine.every((n) => (n.spec.properties?.approval as { name?: string }).name === 'apisubscription--auto-one-target'), 'each names the Approval');
+
+    // The Approval's creation (audience.ts: nobody) and a "waiting" step of a request decided by now.
+    const before = writes;
+    assert.deepEqual(await creator.stateChanged({ ...change, kind: 'Approval', name: 'apisubscription--auto-one-target', recipients: [] }), []);
+    assert.deepEqual(await creator.stateChanged({ ...change, to: 'Pending', occurrence: 0, recipients: [] }), []);
+    assert.equal(writes, before, 'nobody to tell: no write');
+  });
+
   it('System actor on expiry: sender type System', async () => {
     const request = await createRequest('expired-one');
     await creator.stateChanged({ kind: 'ApprovalRequest', namespace: ns, name: 'expired-one', uid: request.metadata.uid!, action: 'subscribe', from: 'Pending', to: 'Expired', actor: 'System' });

@@ -84,7 +84,7 @@ describe("NotificationChannels of other namespaces", () => {
     assert.deepEqual(notification.spec.channels, [{ name: 'partner-hook', namespace: partnerNs }]);
     const state = await helpers.stateAfter('into-partner', `${partnerNs}/partner-hook`);
     assert.equal(state.sent, true, state.errorMessage ?? '');
-    // (The Approval the grant issued notifies the requester through the same channel, with its own key.)
+    // One message per person per event: the grant's, which names the Approval (its creation sends none of its own).
     const key = `${notification.metadata.uid}/${partnerNs}/partner-hook`;
     assert.equal(receiver.received('/partner', true).filter((r) => r.headers['idempotency-key'] === key).length, 1);
   });

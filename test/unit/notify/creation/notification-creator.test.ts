@@ -185,6 +185,28 @@ describe('NotificationCreator', () => {
     assert.equal(decider.spec.callback, undefined);
   });
 
+  it('tells only the recipients it is given (audience.ts decides), none for an empty list, and names the grant\'s Approval', async () => {
+    const uid = request().metadata.uid!;
+    const base = { kind: 'ApprovalRequest' as const, namespace: 'team-a', name: 'orders-read', uid, action: 'subscribe', actor: 'alice' };
+    const calls = api.calls.length;
+    assert.deepEqual(await creator.stateChanged({ ...base, from: undefined, to: 'Pending', recipients: [] }), []);
+    assert.deepEqual(api.calls.slice(calls), [], 'nobody to tell: not even a read');
+    const refs = await creator.stateChanged({ ...base, from: 'Pending', to: 'Granted', occurrence: 1, recipients: ['requester'], approval: { name: 'apisubscription--orders', namespace: 'team-a' } });
+    assert.equal(refs.length, 1);
+    const [n, ...rest] = notifications();
+    assert.equal(rest.length, 0);
+    assert.equal(n!.spec.purpose, 'approvalrequest--subscribe--updated--requester');
+    assert.deepEqual(n!.spec.properties?.approval, { kind: 'Approval', namespace: 'team-a', name: 'apisubscription--orders' });
+  });
+
+  it('a recipient list naming the decider of a subject without one tells nobody there', async () => {
+    const stored = request();
+    delete stored.spec.decider;
+    const refs = await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid: stored.metadata.uid!, action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob', recipients: ['decider'] });
+    assert.deepEqual(refs, []);
+    assert.equal(notifications().length, 0);
+  });
+
   it('ignores a change of an object that is gone or was replaced (other uid)', async () => {
     await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'orders-read', uid: 'someone-else', action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob' });
     await creator.stateChanged({ kind: 'ApprovalRequest', namespace: 'team-a', name: 'missing', uid: 'x', action: 'subscribe', from: undefined, to: 'Pending', actor: 'bob' });

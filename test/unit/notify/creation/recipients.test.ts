@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ApprovalRequest, NotificationChannel } from '../../../../src/api/types.ts';
 import { ACCEPT_FROM_NAMESPACES_ANNOTATION, channelAccepts } from '../../../../src/notify/channel-access.ts';
-import { channelIgnores, deliveryFor, recipientsFor } from '../../../../src/notify/creation/recipients.ts';
+import { channelIgnores, deliveryFor, recipientsFor, teamsOf } from '../../../../src/notify/creation/recipients.ts';
 
 const request = (): ApprovalRequest => ({
   metadata: { name: 'r', namespace: 'team-a', uid: 'u1' },
@@ -40,6 +40,16 @@ describe('recipientsFor', () => {
     delete r.spec.decider;
     assert.deepEqual(recipientsFor(r, 'Pending'), []);
     assert.deepEqual(recipientsFor(r, 'Granted').map((x) => x.role), ['requester']);
+  });
+});
+
+describe('teamsOf', () => {
+  it('gives the teams of the roles audience.ts chose, in that order, without a decider the subject lacks', () => {
+    assert.deepEqual(teamsOf(request(), ['requester', 'decider']).map((r) => r.role), ['requester', 'decider']);
+    assert.deepEqual(teamsOf(request(), []), []);
+    const r = request();
+    delete r.spec.decider;
+    assert.deepEqual(teamsOf(r, ['decider', 'requester']).map((x) => x.role), ['requester']);
   });
 });
 

@@ -77,6 +77,25 @@ describe('renderNotification (built-in templates)', () => {
     assert.ok(!granted.text.includes('kubectl approval approve'));
   });
 
+  it('tells the decider of a request granted as it was filed (Auto, a trusted team) without asking anything', () => {
+    const mail = renderNotification('approvalrequest--subscribe--created--decider', { ...properties, state_old: undefined, state_new: 'Granted' }, 'mail');
+    assert.match(mail.subject, /^\[Approval\] Request team-a\/sub-orders of team hyperion is Granted$/);
+    assert.ok(mail.text.includes('no decision is needed'));
+    assert.ok(!mail.text.includes('kubectl approval approve'));
+    const pending = renderNotification('approvalrequest--subscribe--created--decider', { ...properties, state_old: undefined, state_new: 'Pending' }, 'mail');
+    assert.match(pending.subject, /^\[Approval\] New subscribe request from team hyperion for ApiExposure prod\/orders$/);
+  });
+
+  it("names the grant's Approval (the grant and the Approval's creation are one message)", () => {
+    const withApproval = { ...properties, approval: { kind: 'Approval', namespace: 'team-a', name: 'apiexposure--orders' } };
+    for (const purpose of ['approvalrequest--subscribe--updated--requester', 'approvalrequest--subscribe--updated--decider']) {
+      const mail = renderNotification(purpose, withApproval, 'mail');
+      assert.match(mail.text, /Approval: {2}team-a\/apiexposure--orders/, purpose);
+      assert.ok(mail.html!.includes('<td>team-a/apiexposure--orders</td>'), purpose);
+    }
+    assert.ok(!renderNotification('approvalrequest--subscribe--updated--requester', properties, 'mail').text.includes('Approval:'));
+  });
+
   it('renders reminders with the expiry', () => {
     const chat = renderNotification('approval--subscribe--reminder--requester', properties, 'chat');
     assert.ok(chat.subject.includes('expires 2030-01-31'));
