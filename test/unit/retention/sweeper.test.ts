@@ -41,7 +41,7 @@ function scriptedClient(answer: (call: Call) => unknown): { client: KubeClient; 
   return { client, calls };
 }
 
-const informer = <T>(items: T[]) => ({ cache: { list: () => items }, waitForSync: () => Promise.resolve() }) as unknown as Informer<T extends ApprovalRequest ? ApprovalRequest : ApprovalPolicy>;
+const informer = <T>(items: T[]) => ({ cache: { list: () => items, entries: () => items.values() }, waitForSync: () => Promise.resolve() }) as unknown as Informer<T extends ApprovalRequest ? ApprovalRequest : ApprovalPolicy>;
 
 function sweeper(client: KubeClient, requests: ApprovalRequest[] = [], policies: ApprovalPolicy[] = []) {
   return new RetentionSweeper({
