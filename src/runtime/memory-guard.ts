@@ -4,6 +4,12 @@
 // alive; below the low mark it holds them whole again. Without this, a namespace that outgrew
 // the heap killed the operator at every start (a crash loop that, with failurePolicy Fail,
 // blocked every request and vote in the cluster). Entering and leaving is logged and exported.
+//
+// What counts is the heap in use right after a full garbage collection (what is alive): between
+// two collections V8 lets garbage grow the used heap far beyond that, which is no reason to
+// evict anything. Only when the used heap nears the limit itself (an emergency: the next
+// collection may come too late) does it count as it is.
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
@@ -11,13 +17,17 @@ import { Gauge, type Registry } from 'prom-client';
 export interface MemoryGuardOptions {
   log: Logger;
   registry: Registry;
-  /** Share of the heap limit in use above which the operator is under pressure (default 0.5: the old generation's limit is the heap's minus the young generation, a third of it with the chart's flags). */
+  /** Share of the heap limit alive after a full collection above which pressure begins (default 0.5). */
   highMark?: number;
-  /** Share below which the pressure ends (default 0.35). */
+  /** Share alive after a full collection below which the pressure ends (default 0.35). */
   lowMark?: number;
+  /** Share of the heap limit in use (garbage included) that is pressure whatever a collection would free (default 0.85). */
+  emergencyMark?: number;
   intervalMs?: number;
-  /** For tests: the heap's use and limit in bytes. */
+  /** For tests: the heap's use and limit in bytes (default: V8's figures). */
   heap?: () => { used: number; limit: number };
+  /** For tests: no observer of V8's collections (they call afterFullCollection themselves). */
+  observeCollections?: boolean;
 }
 
 const liveHeap = () => {
@@ -28,7 +38,10 @@ const liveHeap = () => {
 export class MemoryGuard {
   private pressure = false;
   private calls = 0;
+  /** The heap in use right after the last full collection; 0 before the first. */
+  private alive = 0;
   private timer: NodeJS.Timeout | undefined;
+  private observer: PerformanceObserver | undefined;
   private readonly options: MemoryGuardOptions;
   private readonly heap: () => { used: number; limit: number };
   private readonly gauge: Gauge;
@@ -40,7 +53,7 @@ export class MemoryGuard {
     this.heap = options.heap ?? liveHeap;
     this.gauge = new Gauge({
       name: 'approval_operator_memory_pressure',
-      help: '1 while the heap is over its high mark: objects are read from the API server instead of being cached whole',
+      help: '1 while the heap alive after a full collection is over its high mark: objects are read from the API server instead of being cached whole',
       registers: [options.registry],
     });
     this.since = new Gauge({
@@ -56,6 +69,13 @@ export class MemoryGuard {
   }
 
   start(): void {
+    if (this.options.observeCollections !== false && !this.observer) {
+      this.observer = new PerformanceObserver((list) => {
+        const full = list.getEntries().some((entry) => (entry as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
+        if (full) this.afterFullCollection();
+      });
+      this.observer.observe({ entryTypes: ['gc'] });
+    }
     this.check();
     this.timer ??= setInterval(() => this.check(), this.options.intervalMs ?? 1000);
     this.timer.unref();
@@ -64,6 +84,14 @@ export class MemoryGuard {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    this.observer?.disconnect();
+    this.observer = undefined;
+  }
+
+  /** A full collection just ended: what is in use now is what is alive. */
+  afterFullCollection(): void {
+    this.alive = this.heap().used;
+    this.check();
   }
 
   /**
@@ -78,11 +106,12 @@ export class MemoryGuard {
 
   check(): void {
     const { used, limit } = this.heap();
-    const share = used / limit;
+    const alive = this.alive / limit;
+    const emergency = used / limit >= (this.options.emergencyMark ?? 0.85);
     const high = this.options.highMark ?? 0.5;
     const low = this.options.lowMark ?? 0.35;
-    if (!this.pressure && share >= high) this.enter(used, limit);
-    else if (this.pressure && share < low) this.leave(used, limit);
+    if (!this.pressure && (alive >= high || emergency)) this.enter(used, limit);
+    else if (this.pressure && alive < low && !emergency) this.leave(used, limit);
   }
 
   private enter(used: number, limit: number): void {
@@ -90,7 +119,7 @@ export class MemoryGuard {
     this.gauge.set(1);
     this.since.set(Date.now() / 1000);
     this.options.log.warn(
-      { heapUsedMB: Math.round(used / 2 ** 20), heapLimitMB: Math.round(limit / 2 ** 20) },
+      { heapUsedMB: mb(used), heapAliveMB: mb(this.alive), heapLimitMB: mb(limit) },
       'memory pressure: objects are no longer cached whole but read from the API server (slower); raise the memory limit (docs/memory.md)',
     );
     for (const listener of this.enterListeners) listener();
@@ -100,6 +129,8 @@ export class MemoryGuard {
     this.pressure = false;
     this.gauge.set(0);
     this.since.set(0);
-    this.options.log.info({ heapUsedMB: Math.round(used / 2 ** 20), heapLimitMB: Math.round(limit / 2 ** 20) }, 'memory pressure over: objects are cached whole again');
+    this.options.log.info({ heapUsedMB: mb(used), heapAliveMB: mb(this.alive), heapLimitMB: mb(limit) }, 'memory pressure over: objects are cached whole again');
   }
 }
+
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
