@@ -57,7 +57,7 @@ describe('alerts and dashboard', () => {
     assert.equal(manifests.some((m) => m.kind === 'ConfigMap' && m.metadata.name.endsWith('-dashboard')), false);
   });
 
-  it('alert on stuck requests, failing deliveries, reconcile errors, failing retention and a missing leader, with valid PromQL over exported metrics', () => {
+  it('alert on stuck requests, failing deliveries, reconcile errors, failing retention, memory pressure and a missing leader, with valid PromQL over exported metrics', () => {
     const rule = find<{ spec: { groups: Array<{ rules: Rule[] }> }; metadata: { labels: Record<string, string> } }>(
       render(['--set', 'prometheusRule.enabled=true', '--set', 'prometheusRule.labels.release=prometheus']),
       'PrometheusRule',
@@ -70,6 +70,7 @@ describe('alerts and dashboard', () => {
       'ApprovalNotificationsGivenUp',
       'ApprovalReconcileErrors',
       'ApprovalRetentionFailing',
+      'ApprovalOperatorMemoryPressure',
       'ApprovalOperatorNoLeader',
     ]);
     for (const r of rules) {
