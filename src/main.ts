@@ -60,6 +60,8 @@ async function main(): Promise<void> {
       intervalMs: config.retentionIntervalMs,
       deletesPerSecond: config.retentionDeleteRate,
     },
+    // The chart passes the Pod's identity (downward API): memory pressure is reported on it.
+    pod: process.env.POD_NAME && process.env.POD_NAMESPACE ? { name: process.env.POD_NAME, namespace: process.env.POD_NAMESPACE, uid: process.env.POD_UID } : undefined,
   });
   let stopping = false;
   const shutdown = (signal: string) => {

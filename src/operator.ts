@@ -38,6 +38,8 @@ export interface OperatorOptions {
   webhook?: { port: number; certDir: string; operatorUsername?: string };
   /** A team T is the group `<prefix>T` (default `team:`); webhooks and reconcilers use the same. */
   teamGroupPrefix?: string;
+  /** The operator's own Pod (downward API), where memory pressure is reported as an Event. */
+  pod?: { name: string; namespace: string; uid?: string };
   /** Deletion of delivered Notifications and of settled requests whose policy opts in (default: DEFAULT_RETENTION). */
   retention?: Partial<RetentionOptions>;
   now?: () => Date;
@@ -74,6 +76,15 @@ export function createOperator(options: OperatorOptions): Manager {
   const channels = manager.informer<NotificationChannel>(notificationChannelResource, { namespace: undefined });
   const metrics = new ApprovalMetrics(manager.metrics.registry);
   const events = new EventRecorder(options.client, identity, options.log);
+  const pod = options.pod;
+  if (pod) {
+    memory.onEnter(() =>
+      void events.record(
+        { apiVersion: 'v1', kind: 'Pod', metadata: pod },
+        { reason: 'MemoryPressure', type: 'Warning', note: 'Objects are no longer cached whole but read from the API server (slower): raise the memory limit (docs/memory.md).', occurrence: String(Date.now()) },
+      ),
+    );
+  }
   const creator = notificationCreatorFor(options.client, options.log, { requests, approvals, channels }, options.now);
   const notifier = creator;
   const reporter = new TransitionReporter({ log: options.log, events, notifier, metrics });

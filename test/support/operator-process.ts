@@ -17,6 +17,8 @@ export interface OperatorProcessOptions {
   extraArgs?: string[];
   /** NODE_OPTIONS (default none), e.g. the chart's heap flags (chart-heap.ts). */
   nodeOptions?: string;
+  /** More environment, e.g. the Pod identity the chart passes (POD_NAME, POD_NAMESPACE). */
+  env?: Record<string, string>;
 }
 
 export class OperatorProcess {
@@ -56,7 +58,7 @@ export class OperatorProcess {
     ];
     mkdirSync(dirname(options.logFile), { recursive: true });
     const log = openSync(options.logFile, 'a');
-    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], cwd: repoRoot, env: { ...process.env, NODE_OPTIONS: options.nodeOptions ?? '' } });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], cwd: repoRoot, env: { ...process.env, ...options.env, NODE_OPTIONS: options.nodeOptions ?? '' } });
     closeSync(log);
     if (child.pid === undefined) throw new Error('could not start the operator');
     return new OperatorProcess(child, { health: healthPort, metrics: metricsPort }, options.logFile);

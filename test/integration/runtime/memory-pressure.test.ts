@@ -72,6 +72,8 @@ describe('memory pressure: more objects than the heap holds', () => {
       webhookCertDir,
       logFile: join(clusterDir(), 'logs', `pressure-${ns}.log`),
       nodeOptions,
+      // As the chart passes them: the pressure is reported on the operator's Pod.
+      env: { POD_NAME: 'approval-operator-0', POD_NAMESPACE: ns },
     });
     await operator.waitReady(120_000);
     await eventually('every request reconciled Pending', async () => {
@@ -84,6 +86,11 @@ describe('memory pressure: more objects than the heap holds', () => {
     assert.match(log, /memory pressure: objects are no longer cached whole/, 'it says so in its log');
     assert.doesNotMatch(log, /heap out of memory/i);
     assert.equal(await metric(operator, 'approval_operator_memory_pressure'), 1, 'and in its metrics');
+    const events = await client.get<{ items: Array<{ reason: string; type: string; regarding: { kind: string; name: string } }> }>(`/apis/events.k8s.io/v1/namespaces/${ns}/events`);
+    assert.ok(
+      events.items.some((e) => e.reason === 'MemoryPressure' && e.type === 'Warning' && e.regarding.kind === 'Pod' && e.regarding.name === 'approval-operator-0'),
+      'and as a Warning Event on its Pod (kubectl describe pod)',
+    );
     const evicted = await metric(operator, 'approval_operator_cached_objects', 'kind="ApprovalRequest",form="evicted"');
     assert.ok((evicted ?? 0) > REQUESTS / 2, `most requests evicted, not cached whole: ${evicted}`);
 

@@ -13,7 +13,7 @@ import { chartDir, find, helm, ofKind, render, setValues, type Manifest } from '
 interface EnvVar {
   name: string;
   value?: string;
-  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+  valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
 }
 
 interface Container {
@@ -57,6 +57,12 @@ const containerOf = (manifests: Manifest[]) => {
   return container;
 };
 const b64 = (value: string) => Buffer.from(value, 'base64').toString('utf8');
+
+const POD_ENV = [
+  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+  { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
+];
 
 describe('charts/approval-operator', () => {
   it('passes helm lint --strict, with the defaults and with every optional part on', () => {
@@ -135,8 +141,8 @@ describe('charts/approval-operator', () => {
     ]);
     assert.ok(pod.volumes.find((v) => v.name === 'tmp')?.emptyDir);
     assert.equal(pod.volumes.find((v) => v.name === 'webhook-cert')?.secret?.secretName, 'approval-operator-webhook-cert');
-    assert.deepEqual(container.env, [{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --max-old-space-size-percentage=50 --v8-pool-size=1' }], 'only the V8 flags by default');
-    assert.equal(containerOf(render(['--set', 'nodeOptions='])).env, undefined, 'no environment without nodeOptions');
+    assert.deepEqual(container.env, [...POD_ENV, { name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --max-old-space-size-percentage=50 --v8-pool-size=1' }], 'the Pod identity and the V8 flags by default');
+    assert.deepEqual(containerOf(render(['--set', 'nodeOptions='])).env, POD_ENV, 'only the Pod identity without nodeOptions');
   });
 
   it('passes flags the operator accepts (src/config.ts parses them)', () => {
@@ -224,6 +230,7 @@ describe('charts/approval-operator', () => {
     assert.equal(smtpSecret.stringData.url, 'smtps://user:pw@mail.example.com:465');
     assert.ok(!JSON.stringify(deploymentOf(manifests)).includes('pw@'), 'no credentials in the Deployment');
     assert.deepEqual(container.env, [
+      ...POD_ENV,
       { name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --max-old-space-size-percentage=50 --v8-pool-size=1' },
       { name: 'APPROVAL_SMTP_URL', valueFrom: { secretKeyRef: { name: 'approval-operator-smtp', key: 'url' } } },
       { name: 'APPROVAL_MAIL_FROM', value: 'Approvals <approvals@example.com>' },
