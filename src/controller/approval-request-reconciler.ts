@@ -24,7 +24,7 @@ import { audienceOf, mergeRefs } from '../notify/creation/index.ts';
 import { apiTime } from '../runtime/time.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
 import { objectPath, splitKey } from '../runtime/resource.ts';
-import { grantLacksApproval } from './settled-summary.ts';
+import { grantNeedsWork } from './settled-summary.ts';
 
 export interface RequestReconcilerDeps {
   client: KubeClient;
@@ -60,13 +60,14 @@ export class ApprovalRequestReconciler {
 
   /**
    * A request the cache holds as a summary (settled-summary.ts) has nothing left to do unless it
-   * is evicted (memory pressure) or Granted with its Approval gone: then it is read whole.
+   * is evicted (memory pressure) or Granted with its Approval gone or lacking its labels: then it
+   * is read whole.
    */
   private async settledNeedingWork(key: string): Promise<ApprovalRequest | undefined> {
     const cache = this.deps.requests.cache;
     const summary = cache.peek(key);
     if (!summary) return undefined;
-    const owed = cache.isEvicted(key) || grantLacksApproval(summary, (approvalKey) => this.deps.approvals.cache.peek(approvalKey) !== undefined);
+    const owed = cache.isEvicted(key) || grantNeedsWork(summary, (approvalKey) => this.deps.approvals.cache.peek(approvalKey));
     if (!owed) return undefined;
     this.ownWrites.forget(key);
     const { namespace, name } = splitKey(key);

@@ -11,6 +11,7 @@ import { BASELINE_ANNOTATION } from '../api/resources.ts';
 import type { CompactForm } from '../runtime/object-cache.ts';
 import type { ObjectMeta } from '../runtime/resource.ts';
 import { hasFinalizer } from './finalizer.ts';
+import { labelsToSet } from './approval-builder.ts';
 import { requestSettledAt } from '../retention/rules.ts';
 
 const SETTLED_REQUEST_STATES: readonly string[] = ['Granted', 'Rejected', 'Expired'];
@@ -25,8 +26,10 @@ function intern(value: string | undefined): string | undefined {
   return value;
 }
 
+/** Identity and version; labels too: a grant's labels follow its request onto the Approval. */
 function summaryMeta(meta: ObjectMeta): ObjectMeta {
-  return { name: meta.name, namespace: intern(meta.namespace), uid: meta.uid, resourceVersion: meta.resourceVersion, generation: meta.generation };
+  const labels = meta.labels && Object.keys(meta.labels).length > 0 ? meta.labels : undefined;
+  return { name: meta.name, namespace: intern(meta.namespace), uid: meta.uid, resourceVersion: meta.resourceVersion, generation: meta.generation, ...(labels ? { labels } : {}) };
 }
 
 function published(object: ApprovalRequest | Approval): boolean {
@@ -103,9 +106,14 @@ export function compactApprovals(underPressure: () => boolean): (approval: Appro
   return (approval) => (isSettledApproval(approval) ? { summary: approvalSummary(approval) } : underPressure() ? { summary: approvalSummary(approval), evicted: true } : undefined);
 }
 
-/** A Granted request whose Approval is not cached (deleted, or never made): it needs its reconcile. */
-export function grantLacksApproval(summary: ApprovalRequest, approvalCached: (key: string) => boolean): boolean {
+/**
+ * A Granted request that still owes its Approval something: the Approval is not cached (deleted,
+ * or never made), or it holds this request's grant and lacks some of the request's labels.
+ */
+export function grantNeedsWork(summary: ApprovalRequest, approvalOf: (key: string) => Approval | undefined): boolean {
   if (summary.spec.state !== 'Granted') return false;
-  const approval = summary.status?.approval;
-  return !approval || !approvalCached(`${approval.namespace || summary.metadata.namespace}/${approval.name}`);
+  const ref = summary.status?.approval;
+  const approval = ref && approvalOf(`${ref.namespace || summary.metadata.namespace}/${ref.name}`);
+  if (!approval) return true;
+  return approval.spec.approvedRequest?.uid === summary.metadata.uid && labelsToSet(summary.metadata.labels, approval.metadata.labels) !== undefined;
 }

@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../../hack/control-plane.ts';
 import { localWebhookCertificates } from '../../../hack/webhook-local.ts';
 import type { ApprovalRequest } from '../../../src/api/types.ts';
-import { approvalRequestResource } from '../../../src/api/resources.ts';
-import type { KubeClient } from '../../../src/runtime/kube-client.ts';
+import { approvalRequestResource, notificationResource } from '../../../src/api/resources.ts';
+import { PatchType, type KubeClient } from '../../../src/runtime/kube-client.ts';
 import { collectionPath } from '../../../src/runtime/resource.ts';
 import { adminClient, clusterDir, createNamespace, deleteNamespace, eventually, kubeconfigPath } from '../../support/cluster.ts';
 import { chartNodeOptions } from '../../support/chart-heap.ts';
@@ -55,6 +55,19 @@ describe('memory pressure: more objects than the heap holds', () => {
   });
   after(async () => {
     await operator?.stop();
+    // The local control plane has no namespace controller: the requests would outlive their
+    // namespace, and every later operator that watches all namespaces would have 56 MB of them to
+    // work on. They carry the withdrawal finalizer (no operator is left to release it): removed
+    // here, then deleted.
+    const list = await client.get<{ items: ApprovalRequest[] }>(collectionPath(approvalRequestResource, ns));
+    await pool(list.items.length, 16, (i) =>
+      client.patch(`${collectionPath(approvalRequestResource, ns)}/${list.items[i]!.metadata.name}`, { metadata: { finalizers: null } }, PatchType.merge),
+    );
+    await client.delete(collectionPath(approvalRequestResource, ns));
+    // Their 2,000 undelivered Notifications too (no garbage collector here either): a later
+    // operator that delivers would have them to send first.
+    await client.delete(collectionPath(notificationResource, ns));
+    await eventually('the requests gone', async () => (await client.get<{ items: unknown[] }>(collectionPath(approvalRequestResource, ns), { limit: 1 })).items.length === 0 || undefined, 60_000, 500);
     await deleteNamespace(client, ns).catch(() => undefined);
     await client.close();
   });

@@ -58,7 +58,7 @@ const containerOf = (manifests: Manifest[]) => {
 };
 const b64 = (value: string) => Buffer.from(value, 'base64').toString('utf8');
 
-const POD_ENV = [
+const POD_ENV: EnvVar[] = [
   { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
   { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
   { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },

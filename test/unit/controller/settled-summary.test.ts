@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Approval, ApprovalRequest } from '../../../src/api/types.ts';
 import { BASELINE_ANNOTATION, WITHDRAWAL_FINALIZER } from '../../../src/api/resources.ts';
-import { grantLacksApproval, settledApprovalSummary, settledRequestSummary } from '../../../src/controller/settled-summary.ts';
+import { grantNeedsWork, settledApprovalSummary, settledRequestSummary } from '../../../src/controller/settled-summary.ts';
 import { requestSettledAt } from '../../../src/retention/rules.ts';
 
 const meta = { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2, labels: { env: 'prod' }, annotations: { a: 'b' } };
+
 
 function request(state: string, status: Record<string, unknown> = { lastState: state, observedGeneration: 2, approval: { name: 'apisubscription--x', namespace: 'team-a' } }, extra: Partial<ApprovalRequest['metadata']> = {}): ApprovalRequest {
   return {
@@ -47,7 +48,7 @@ describe('settled request summary', () => {
       conditions: [{ type: 'Processing', status: 'False', lastTransitionTime: '2026-11-01T10:00:00Z' }],
     });
     assert.deepEqual(JSON.parse(JSON.stringify(settledRequestSummary(granted))), {
-      metadata: { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2 },
+      metadata: { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2, labels: { env: 'prod' } },
       spec: { state: 'Granted', action: 'subscribe', strategy: 'Simple', target: {}, requester: { teamName: 'shop' }, decider: { teamName: 'orders' } },
       status: {
         lastState: 'Granted',
@@ -69,11 +70,15 @@ describe('settled request summary', () => {
     assert.equal(requestSettledAt(settledRequestSummary(granted)!)?.toISOString(), requestSettledAt(granted)?.toISOString());
   });
 
-  it('a summarised grant lacks its Approval only when the Approval is not cached', () => {
+  it('a summarised grant owes its Approval work when the Approval is not cached, or lacks the labels of the grant it holds', () => {
     const summary = settledRequestSummary(request('Granted'))!;
-    assert.equal(grantLacksApproval(summary, (key) => key === 'team-a/apisubscription--x'), false);
-    assert.equal(grantLacksApproval(summary, () => false), true);
-    assert.equal(grantLacksApproval(settledRequestSummary(request('Rejected'))!, () => false), false);
+    const held = (labels: Record<string, string> | undefined, uid = 'u-1') =>
+      ({ metadata: { name: 'apisubscription--x', namespace: 'team-a', labels }, spec: { approvedRequest: { uid } } }) as unknown as Approval;
+    assert.equal(grantNeedsWork(summary, () => undefined), true, 'no Approval');
+    assert.equal(grantNeedsWork(summary, (key) => (key === 'team-a/apisubscription--x' ? held({ env: 'prod' }) : undefined)), false);
+    assert.equal(grantNeedsWork(summary, () => held({ env: 'dev', owner: 'me' })), true, 'a label changed on the request');
+    assert.equal(grantNeedsWork(summary, () => held({}, 'u-other')), false, "another request's grant: not this one's labels");
+    assert.equal(grantNeedsWork(settledRequestSummary(request('Rejected'))!, () => undefined), false);
   });
 });
 
@@ -90,7 +95,7 @@ describe('settled Approval summary', () => {
 
   it('keeps the request whose content it holds (the request controller maps Approval events by it)', () => {
     assert.deepEqual(settledApprovalSummary(approval('Granted')), {
-      metadata: { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2 },
+      metadata: { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2, labels: { env: 'prod' } },
       spec: { state: 'Granted', approvedRequest: { name: 'r', namespace: 'team-a', uid: 'u-0' } },
       status: { lastState: 'Granted' },
     });
