@@ -99,11 +99,16 @@ export function settledApprovalSummary(approval: Approval): Approval | undefined
  * the others too, evicted (read whole again when worked on); otherwise whole.
  */
 export function compactRequests(underPressure: () => boolean): (request: ApprovalRequest) => CompactForm<ApprovalRequest> | undefined {
-  return (request) => (isSettledRequest(request) ? { summary: requestSummary(request) } : underPressure() ? { summary: requestSummary(request), evicted: true } : undefined);
+  return (request) => compactForm(settledRequestSummary(request), underPressure, () => requestSummary(request));
 }
 
 export function compactApprovals(underPressure: () => boolean): (approval: Approval) => CompactForm<Approval> | undefined {
-  return (approval) => (isSettledApproval(approval) ? { summary: approvalSummary(approval) } : underPressure() ? { summary: approvalSummary(approval), evicted: true } : undefined);
+  return (approval) => compactForm(settledApprovalSummary(approval), underPressure, () => approvalSummary(approval));
+}
+
+function compactForm<T>(settled: T | undefined, underPressure: () => boolean, summary: () => T): CompactForm<T> | undefined {
+  if (settled) return { summary: settled };
+  return underPressure() ? { summary: summary(), evicted: true } : undefined;
 }
 
 /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Approval, ApprovalRequest } from '../../../src/api/types.ts';
 import { BASELINE_ANNOTATION, WITHDRAWAL_FINALIZER } from '../../../src/api/resources.ts';
-import { grantNeedsWork, settledApprovalSummary, settledRequestSummary } from '../../../src/controller/settled-summary.ts';
+import { compactRequests, grantNeedsWork, settledApprovalSummary, settledRequestSummary } from '../../../src/controller/settled-summary.ts';
 import { requestSettledAt } from '../../../src/retention/rules.ts';
 
 const meta = { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2, labels: { env: 'prod' }, annotations: { a: 'b' } };
@@ -99,5 +99,21 @@ describe('settled Approval summary', () => {
       spec: { state: 'Granted', approvedRequest: { name: 'r', namespace: 'team-a', uid: 'u-0' } },
       status: { lastState: 'Granted' },
     });
+  });
+});
+
+describe('how the caches hold requests', () => {
+  it('settled: a summary; open: whole, or an evicted summary under memory pressure', () => {
+    let pressure = false;
+    const compact = compactRequests(() => pressure);
+    assert.deepEqual(compact(request('Granted'))?.evicted, undefined);
+    assert.ok(compact(request('Granted'))?.summary);
+    assert.equal(compact(request('Pending')), undefined, 'open, no pressure: whole');
+    pressure = true;
+    const evicted = compact(request('Pending'))!;
+    assert.equal(evicted.evicted, true);
+    assert.equal(evicted.summary.spec.state, 'Pending');
+    assert.equal(evicted.summary.spec.decisions, undefined, 'no content');
+    assert.equal(compact(request('Granted'))?.evicted, undefined, 'settled stays a plain summary');
   });
 });
