@@ -35,6 +35,8 @@ const { values } = parseArgs({
     'node-options': { type: 'string' },
     entry: { type: 'string' },
     deliver: { type: 'boolean', default: false },
+    /** The soak's size (its checkpoint stays at 10,000, or half the size when that is smaller). */
+    'soak-requests': { type: 'string' },
   },
 });
 const quick = values.quick || ['1', 'true', 'yes'].includes(process.env.QUICK ?? '');
@@ -74,6 +76,12 @@ async function main(): Promise<number> {
     await smtp.start();
   }
   const ctx = createContext(cluster, { quick, workers, cpuProfile: values['cpu-prof'], outDir, nodeOptions: values['node-options'], entry: values.entry, smtp });
+  if (values['soak-requests']) {
+    const soakRequests = Number(values['soak-requests']);
+    if (!Number.isInteger(soakRequests) || soakRequests < 2) throw new Error(`--soak-requests must be a whole number ≥ 2: ${values['soak-requests']}`);
+    ctx.sizes.soakRequests = soakRequests;
+    ctx.sizes.soakCheckpoint = Math.min(ctx.sizes.soakCheckpoint, Math.floor(soakRequests / 2));
+  }
   ctx.raw.run = { quick, sizes: ctx.sizes, workers: workers ?? 4, nodeOptions: values['node-options'] ?? chartNodeOptions(), entry: values.entry ?? 'dist/main.js', deliver: values.deliver, startedAt: new Date().toISOString(), node: process.version, serverVersion: cluster.plane.serverVersion };
   let failed: unknown;
   try {
