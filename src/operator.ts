@@ -67,24 +67,20 @@ export function createOperator(options: OperatorOptions): Manager {
   // allowed requests are still a few MB.
   const requests = manager.informer<ApprovalRequest>(approvalRequestResource, { compact: compactRequests(memory.underPressure), pageSize: 100 });
   const approvals = manager.informer<Approval>(approvalResource, { compact: compactApprovals(memory.underPressure), pageSize: 100 });
-  memory.onEnter(() => {
-    const evicted = requests.recompact() + approvals.recompact();
-    options.log.warn({ evicted }, 'memory pressure: whole objects evicted from the caches');
-  });
   const policies = manager.informer<ApprovalPolicy>(approvalPolicyResource);
   // Channels live in the recipients' namespaces, so they are watched cluster-wide even with --namespace.
   const channels = manager.informer<NotificationChannel>(notificationChannelResource, { namespace: undefined });
   const metrics = new ApprovalMetrics(manager.metrics.registry);
   const events = new EventRecorder(options.client, identity, options.log);
-  const pod = options.pod;
-  if (pod) {
-    memory.onEnter(() =>
-      void events.record(
-        { apiVersion: 'v1', kind: 'Pod', metadata: pod },
-        { reason: 'MemoryPressure', type: 'Warning', note: 'Objects are no longer cached whole but read from the API server (slower): raise the memory limit (docs/memory.md).', occurrence: String(Date.now()) },
-      ),
+  memory.onEnter(() => {
+    const evicted = requests.recompact() + approvals.recompact();
+    options.log.warn({ evicted }, 'memory pressure: whole objects evicted from the caches');
+    if (!options.pod) return;
+    void events.record(
+      { apiVersion: 'v1', kind: 'Pod', metadata: options.pod },
+      { reason: 'MemoryPressure', type: 'Warning', note: 'Objects are no longer cached whole but read from the API server (slower): raise the memory limit (docs/memory.md).', occurrence: String(Date.now()) },
     );
-  }
+  });
   const creator = notificationCreatorFor(options.client, options.log, { requests, approvals, channels }, options.now);
   const notifier = creator;
   const reporter = new TransitionReporter({ log: options.log, events, notifier, metrics });

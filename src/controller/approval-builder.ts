@@ -76,7 +76,7 @@ export async function ensureApproval(client: KubeClient, approvals: Informer<App
   const name = approvalNameFor(request);
   const key = `${namespace}/${name}`;
   // A settled Approval is cached as a summary: its content is read from the server.
-  const existing = approvals.cache.get(key) ?? (approvals.cache.isCompact(key) ? await client.getIfExists<Approval>(objectPath(approvalResource, namespace, name)) : undefined);
+  const existing = approvals.cache.get(key) ?? (approvals.cache.isCompact(key) ? await approvals.readWhole(key) : undefined);
   if (existing) return settleExisting(client, existing, request);
   try {
     const created = await client.create<Approval>(collectionPath(approvalResource, namespace), desiredApproval(request, name));

@@ -10,7 +10,7 @@ import { audienceOf, dueReminders, mergeRefs } from '../notify/creation/index.ts
 import type { ReconcileResult } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { PatchType, type KubeClient } from '../runtime/kube-client.ts';
-import { objectPath, splitKey } from '../runtime/resource.ts';
+import { objectPath } from '../runtime/resource.ts';
 import { formatBaseline } from '../evaluation/baseline.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { evaluateApproval } from '../evaluation/subject-evaluation.ts';
@@ -82,8 +82,7 @@ export class ApprovalReconciler {
     const recheck = this.recheck.delete(key);
     if (!cache.isCompact(key) || !(recheck || cache.isEvicted(key))) return undefined;
     this.ownWrites.forget(key);
-    const { namespace, name } = splitKey(key);
-    return this.deps.client.getIfExists<Approval>(objectPath(approvalResource, namespace, name));
+    return this.deps.approvals.readWhole(key);
   }
 
   private async reconcileApproval(key: string, approval: Approval): Promise<ReconcileResult | void> {

@@ -23,7 +23,6 @@ import { transitionsSince, type HistoryStep } from './transition-history.ts';
 import { audienceOf, mergeRefs } from '../notify/creation/index.ts';
 import { apiTime } from '../runtime/time.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
-import { objectPath, splitKey } from '../runtime/resource.ts';
 import { grantNeedsWork } from './settled-summary.ts';
 
 export interface RequestReconcilerDeps {
@@ -70,8 +69,7 @@ export class ApprovalRequestReconciler {
     const owed = cache.isEvicted(key) || grantNeedsWork(summary, (approvalKey) => this.deps.approvals.cache.peek(approvalKey));
     if (!owed) return undefined;
     this.ownWrites.forget(key);
-    const { namespace, name } = splitKey(key);
-    return this.deps.client.getIfExists<ApprovalRequest>(objectPath(approvalRequestResource, namespace, name));
+    return this.deps.requests.readWhole(key);
   }
 
   private async reconcileRequest(key: string, request: ApprovalRequest): Promise<ReconcileResult | void> {

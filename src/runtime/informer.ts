@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ApiError, isGone, type KubeClient, type Query } from './kube-client.ts';
 import { ObjectCache, type CompactForm } from './object-cache.ts';
-import { collectionPath, objectKey, type KubeObject, type ObjectList, type ResourceType } from './resource.ts';
+import { collectionPath, objectKey, objectPath, splitKey, type KubeObject, type ObjectList, type ResourceType } from './resource.ts';
 
 export type InformerEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'RESYNC';
 
@@ -121,6 +121,12 @@ export class Informer<T extends KubeObject> {
     this.abort.abort();
     clearInterval(this.resyncTimer);
     await this.running;
+  }
+
+  /** An object read whole from the API server (one the cache holds only as a summary); undefined when gone. */
+  readWhole(key: string): Promise<T | undefined> {
+    const { namespace, name } = splitKey(key);
+    return this.client.getIfExists<T>(objectPath(this.type, namespace, name));
   }
 
   /** Applies `compact` to the objects held whole (e.g. when memory pressure begins); how many changed. */
