@@ -16,7 +16,8 @@ import { DEFAULT_TEAM_GROUP_PREFIX } from './engine/index.ts';
 import { serveWebhooks } from './admission/webhook-server.ts';
 import { Controller } from './runtime/controller.ts';
 import type { Informer, InformerEvent } from './runtime/informer.ts';
-import { compactApprovals, compactRequests } from './controller/settled-summary.ts';
+import type { ObjectCache } from './runtime/object-cache.ts';
+import { approvalCompaction, requestCompaction, stateAndCreation, type ApprovalSummary, type RequestSummary } from './controller/settled-summary.ts';
 import { MemoryGuard } from './runtime/memory-guard.ts';
 import { whoAmI } from './runtime/self-subject.ts';
 import type { KubeClient } from './runtime/kube-client.ts';
@@ -65,8 +66,8 @@ export function createOperator(options: OperatorOptions): Manager {
   memory.start();
   // Pages of 100: a page is held twice (text and objects) while it is read; 100 of the largest
   // allowed requests are still a few MB.
-  const requests = manager.informer<ApprovalRequest>(approvalRequestResource, { compact: compactRequests(memory.underPressure), pageSize: 100 });
-  const approvals = manager.informer<Approval>(approvalResource, { compact: compactApprovals(memory.underPressure), pageSize: 100 });
+  const requests = manager.informer<ApprovalRequest, RequestSummary>(approvalRequestResource, { compaction: requestCompaction(memory.underPressure), pageSize: 100 });
+  const approvals = manager.informer<Approval, ApprovalSummary>(approvalResource, { compaction: approvalCompaction(memory.underPressure), pageSize: 100 });
   const policies = manager.informer<ApprovalPolicy>(approvalPolicyResource);
   // Channels live in the recipients' namespaces, so they are watched cluster-wide even with --namespace.
   const channels = manager.informer<NotificationChannel>(notificationChannelResource, { namespace: undefined });
@@ -175,19 +176,22 @@ function policyChanged(event: InformerEvent<ApprovalPolicy>, policies: Informer<
 }
 
 /** Keeps the by-state and oldest-pending gauges current from the caches (no API calls). */
-function countObjectsByState(requests: Informer<ApprovalRequest>, approvals: Informer<Approval>, metrics: ApprovalMetrics): void {
+function countObjectsByState(requests: Informer<ApprovalRequest, RequestSummary>, approvals: Informer<Approval, ApprovalSummary>, metrics: ApprovalMetrics): void {
+  const count = (kind: string, cache: ObjectCache<ApprovalRequest, RequestSummary> | ObjectCache<Approval, ApprovalSummary>) => {
+    let oldest = Number.POSITIVE_INFINITY;
+    const tally = (object: Parameters<typeof stateAndCreation>[0]) => {
+      const { state, createdAtMs } = stateAndCreation(object);
+      metrics.requestsByState.inc({ kind, state });
+      if ((state === 'Pending' || state === 'Semigranted') && createdAtMs < oldest) oldest = createdAtMs;
+    };
+    for (const object of cache.list()) tally(object);
+    for (const [, summary] of cache.summaryEntries()) tally(summary);
+    metrics.oldestPending.set({ kind }, Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
+  };
   const timer = setInterval(() => {
     metrics.requestsByState.reset();
-    for (const [kind, objects] of [['ApprovalRequest', requests.cache.entries()], ['Approval', approvals.cache.entries()]] as const) {
-      let oldest = Number.POSITIVE_INFINITY;
-      for (const object of objects) {
-        const state = object.spec.state ?? 'Pending';
-        metrics.requestsByState.inc({ kind, state });
-        const created = Date.parse(object.metadata.creationTimestamp ?? '');
-        if ((state === 'Pending' || state === 'Semigranted') && created < oldest) oldest = created;
-      }
-      metrics.oldestPending.set({ kind }, Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
-    }
+    count('ApprovalRequest', requests.cache);
+    count('Approval', approvals.cache);
   }, 15_000);
   timer.unref();
 }

@@ -23,13 +23,13 @@ import { transitionsSince, type HistoryStep } from './transition-history.ts';
 import { audienceOf, mergeRefs } from '../notify/creation/index.ts';
 import { apiTime } from '../runtime/time.ts';
 import { OwnWrites } from '../runtime/own-writes.ts';
-import { grantNeedsWork } from './settled-summary.ts';
+import { grantNeedsWork, type ApprovalSummary, type RequestSummary } from './settled-summary.ts';
 
 export interface RequestReconcilerDeps {
   client: KubeClient;
   log: Logger;
-  requests: Informer<ApprovalRequest>;
-  approvals: Informer<Approval>;
+  requests: Informer<ApprovalRequest, RequestSummary>;
+  approvals: Informer<Approval, ApprovalSummary>;
   policies: Informer<ApprovalPolicy>;
   events: EventRecorder;
   reporter: TransitionReporter;
@@ -64,9 +64,9 @@ export class ApprovalRequestReconciler {
    */
   private async settledNeedingWork(key: string): Promise<ApprovalRequest | undefined> {
     const cache = this.deps.requests.cache;
-    const summary = cache.peek(key);
+    const summary = cache.summary(key);
     if (!summary) return undefined;
-    const owed = cache.isEvicted(key) || grantNeedsWork(summary, (approvalKey) => this.deps.approvals.cache.peek(approvalKey));
+    const owed = cache.isEvicted(key) || grantNeedsWork(key, summary, this.deps.approvals.cache);
     if (!owed) return undefined;
     this.ownWrites.forget(key);
     return this.deps.requests.readWhole(key);

@@ -15,7 +15,8 @@ import { PURPOSE_LABEL, approvalRequestResource, notificationResource } from '..
 import { resolvePolicy } from '../evaluation/policy-resolver.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { isConflict, isGone, isNotFound, type KubeClient } from '../runtime/kube-client.ts';
-import { collectionPath, objectKey, objectPath, type KubeObject, type ObjectList, type ResourceType } from '../runtime/resource.ts';
+import { collectionPath, objectKey, objectPath, splitKey, type KubeObject, type ObjectList, type ResourceType } from '../runtime/resource.ts';
+import type { PolicySubject, RequestSummary } from '../controller/settled-summary.ts';
 import { deliveryPending, gitOpsManager, isDue, notificationSettledAt, requestRetentionOf, requestSettledAt, type RequestRetention } from './rules.ts';
 
 export interface RetentionOptions {
@@ -44,7 +45,7 @@ export interface RetentionDeps {
   registry: Registry;
   /** The watched namespace (--namespace); undefined: all. */
   namespace?: string;
-  requests: Informer<ApprovalRequest>;
+  requests: Informer<ApprovalRequest, RequestSummary>;
   policies: Informer<ApprovalPolicy>;
   /** Who delivers: in create-only mode only a Retrying condition holds a request back. */
   notificationMode: 'deliver' | 'create-only';
@@ -53,6 +54,23 @@ export interface RetentionDeps {
 }
 
 type Outcome = 'deleted' | 'gone' | 'changed';
+
+/** What retention reads of a request to judge it due. */
+interface RetentionView {
+  key: string;
+  namespace: string;
+  resourceVersion: string | undefined;
+  subject: PolicySubject;
+  settledAt: Date | undefined;
+}
+
+const retentionView = (request: ApprovalRequest): RetentionView => ({
+  key: objectKey(request.metadata),
+  namespace: request.metadata.namespace ?? '',
+  resourceVersion: request.metadata.resourceVersion,
+  subject: request.spec,
+  settledAt: requestSettledAt(request),
+});
 
 export interface SweepCounts {
   /** Due by the rules on the listed or cached object. */
@@ -210,29 +228,28 @@ export class RetentionSweeper {
   private async sweepRequests(counts: SweepCounts, signal: AbortSignal): Promise<void> {
     const stillManaged = new Set<string>();
     const policies = this.deps.policies.cache.list();
-    // Settled requests are cached as summaries that keep what dueRequest reads (settled-summary.ts).
-    for (const cached of this.deps.requests.cache.entries()) {
+    for (const cached of this.cachedRequests()) {
       if (signal.aborted) break;
       const due = this.dueRequest(cached, policies);
       if (!due) continue;
       counts.due++;
-      const version = `${cached.metadata.uid}@${cached.metadata.resourceVersion}`;
+      const version = `${cached.key}@${cached.resourceVersion}`;
       if (!due.includeGitOpsManaged && this.gitOpsManaged.has(version)) {
         stillManaged.add(version);
         counts.gitOps++;
         continue;
       }
-      const live = await this.getLive(cached, signal);
-      const retention = live && this.dueRequest(live, policies);
+      const live = await this.getLive(cached.key, signal);
+      const retention = live && this.dueRequest(retentionView(live), policies);
       if (!live || !retention) {
         counts.changed++;
         continue;
       }
       const manager = retention.includeGitOpsManaged ? undefined : gitOpsManager(live.metadata);
       if (manager) {
-        stillManaged.add(`${live.metadata.uid}@${live.metadata.resourceVersion}`);
+        stillManaged.add(`${cached.key}@${live.metadata.resourceVersion}`);
         counts.gitOps++;
-        this.deps.log.debug({ request: objectKey(live.metadata), manager }, 'retention keeps a GitOps-managed request');
+        this.deps.log.debug({ request: cached.key, manager }, 'retention keeps a GitOps-managed request');
         continue;
       }
       if (await this.notificationsWaiting(live, signal)) {
@@ -244,21 +261,32 @@ export class RetentionSweeper {
     this.gitOpsManaged = stillManaged;
   }
 
-  /** The request's retention when its policy opts in and it is due; undefined otherwise. */
-  private dueRequest(request: ApprovalRequest, policies: ApprovalPolicy[]): RequestRetention | undefined {
-    const policy = resolvePolicy(policies, request.metadata.namespace ?? '', request.spec).policy;
-    const retention = requestRetentionOf(policy);
-    return retention && isDue(requestSettledAt(request), retention.afterMs, this.now()) ? retention : undefined;
+  /** Every cached request: whole, or the summary a settled one is cached as (settled-summary.ts). */
+  private *cachedRequests(): Generator<RetentionView> {
+    const cache = this.deps.requests.cache;
+    for (const request of cache.list()) yield retentionView(request);
+    for (const [key, summary] of cache.summaryEntries()) {
+      yield { key, namespace: splitKey(key).namespace ?? '', resourceVersion: summary.resourceVersion, subject: summary.subject, settledAt: summary.settledAt() };
+    }
   }
 
-  private async getLive(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalRequest | undefined> {
+  /** The request's retention when its policy opts in and it is due; undefined otherwise. */
+  private dueRequest(request: RetentionView, policies: ApprovalPolicy[]): RequestRetention | undefined {
+    const policy = resolvePolicy(policies, request.namespace, request.subject).policy;
+    const retention = requestRetentionOf(policy);
+    return retention && isDue(request.settledAt, retention.afterMs, this.now()) ? retention : undefined;
+  }
+
+  private async getLive(key: string, signal: AbortSignal): Promise<ApprovalRequest | undefined> {
+    const { namespace, name } = splitKey(key);
     try {
-      return await this.deps.client.request<ApprovalRequest>('GET', objectPath(approvalRequestResource, request.metadata.namespace, request.metadata.name), { signal });
+      return await this.deps.client.request<ApprovalRequest>('GET', objectPath(approvalRequestResource, namespace, name), { signal });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
   }
+
 
   /**
    * Whether a Notification the request recorded still waits for delivery. The request owns its

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ApiError, isGone, type KubeClient, type Query } from './kube-client.ts';
-import { ObjectCache, type CompactForm } from './object-cache.ts';
+import { ObjectCache, type CompactForm, type Summary } from './object-cache.ts';
 import { collectionPath, objectKey, objectPath, splitKey, type KubeObject, type ObjectList, type ResourceType } from './resource.ts';
 
 export type InformerEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'RESYNC';
@@ -20,7 +20,15 @@ export interface InformerEvent<T> {
 
 export type InformerHandler<T> = (event: InformerEvent<T>) => void;
 
-export interface InformerOptions<T> {
+/** How an informer holds objects that need not be whole (object-cache.ts). */
+export interface Compaction<T, S extends Summary> {
+  /** A summary to hold instead of the whole object, or undefined to hold it whole. */
+  compact(object: T): CompactForm<S> | undefined;
+  /** The object as far as its summary knows it: what a DELETED event carries when it went while summarised. */
+  expand(key: string, summary: S): T;
+}
+
+export interface InformerOptions<T, S extends Summary = Summary> {
   namespace?: string;
   labelSelector?: string;
   /** Restart a watch that has delivered no byte for this long (default 5 minutes). */
@@ -36,10 +44,10 @@ export interface InformerOptions<T> {
    */
   keep?: (object: T) => boolean;
   /**
-   * A summary to hold instead of the whole object, or undefined to hold it whole (object-cache.ts).
-   * Handlers still receive the whole object of each event; summaries are not re-delivered on resync.
+   * Which objects are held as summaries (object-cache.ts). Handlers still receive the whole object
+   * of each event; summaries are not re-delivered on resync.
    */
-  compact?: (object: T) => CompactForm<T> | undefined;
+  compaction?: Compaction<T, S>;
   log: Logger;
 }
 
@@ -64,8 +72,8 @@ export const shrinkForCache = <T extends KubeObject>(object: T): T => {
   return object;
 };
 
-export class Informer<T extends KubeObject> {
-  readonly cache = new ObjectCache<T>();
+export class Informer<T extends KubeObject, S extends Summary = Summary> {
+  readonly cache = new ObjectCache<T, S>();
   readonly stats: InformerStats = { lists: 0, watches: 0, relistsAfterGone: 0, stalls: 0 };
   private readonly handlers: InformerHandler<T>[] = [];
   private readonly abort = new AbortController();
@@ -77,9 +85,9 @@ export class Informer<T extends KubeObject> {
   private lastContact = Date.now();
   private readonly client: KubeClient;
   private readonly type: ResourceType;
-  private readonly options: InformerOptions<T>;
+  private readonly options: InformerOptions<T, S>;
 
-  constructor(client: KubeClient, type: ResourceType, options: InformerOptions<T>) {
+  constructor(client: KubeClient, type: ResourceType, options: InformerOptions<T, S>) {
     this.client = client;
     this.type = type;
     this.options = options;
@@ -129,9 +137,10 @@ export class Informer<T extends KubeObject> {
     return this.client.getIfExists<T>(objectPath(this.type, namespace, name));
   }
 
-  /** Applies `compact` to the objects held whole (e.g. when memory pressure begins); how many changed. */
+  /** Applies the compaction to the objects held whole (e.g. when memory pressure begins); how many changed. */
   recompact(): number {
-    return this.options.compact ? this.cache.recompact(this.options.compact) : 0;
+    const compaction = this.options.compaction;
+    return compaction ? this.cache.recompact((object) => compaction.compact(object)) : 0;
   }
 
   private emit(event: InformerEvent<T>): void {
@@ -196,14 +205,13 @@ export class Informer<T extends KubeObject> {
         object.apiVersion ??= this.type.group ? `${this.type.group}/${this.type.version}` : this.type.version;
         object.kind ??= this.type.kind;
         seen.add(objectKey(object.metadata));
-        this.apply(object, this.cache.peek(objectKey(object.metadata)) ? 'MODIFIED' : 'ADDED');
+        this.apply(object, this.cache.has(objectKey(object.metadata)) ? 'MODIFIED' : 'ADDED');
       }
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (continueToken);
     for (const key of this.cache.keys()) {
-      const gone = this.cache.peek(key);
-      if (!seen.has(key) && gone) this.apply(gone, 'DELETED');
+      if (!seen.has(key)) this.apply(this.heldObject(key), 'DELETED');
     }
     this.stats.lists++;
     this.resourceVersion = resourceVersion;
@@ -213,20 +221,36 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  /** Updates the cache and reports the change; a MODIFIED without a new resourceVersion is dropped. */
+  /** The cached object, whole or as far as its summary knows it. */
+  private heldObject(key: string): T {
+    const whole = this.cache.get(key);
+    if (whole) return whole;
+    const summary = this.cache.summary(key);
+    if (!summary || !this.options.compaction) throw new Error(`${this.type.kind} ${key} is not cached`);
+    return this.options.compaction.expand(key, summary);
+  }
+
+  /**
+   * Updates the cache and reports the change; a MODIFIED without a new resourceVersion is dropped.
+   * `old` is the object held before when it was held whole.
+   */
   private apply(object: T, type: 'ADDED' | 'MODIFIED' | 'DELETED'): void {
+    const key = objectKey(object.metadata);
     if (type !== 'DELETED' && this.options.keep && !this.options.keep(object)) {
-      if (this.cache.peek(objectKey(object.metadata))) this.apply(object, 'DELETED');
+      if (this.cache.has(key)) this.apply(object, 'DELETED');
       return;
     }
     if (type === 'DELETED') {
-      const old = this.cache.remove(object);
+      const old = this.cache.remove(key);
       this.emit({ type, object, old });
       return;
     }
-    const old = this.cache.upsert(object, this.options.compact?.(object));
-    if (old && old.metadata.resourceVersion === object.metadata.resourceVersion) return;
-    this.emit({ type: old ? 'MODIFIED' : 'ADDED', object, old });
+    const known = this.cache.has(key);
+    const version = this.cache.versionOf(key);
+    const old = this.cache.get(key);
+    this.cache.upsert(object, this.options.compaction?.compact(object));
+    if (known && version === object.metadata.resourceVersion) return;
+    this.emit({ type: known ? 'MODIFIED' : 'ADDED', object, old });
   }
 
   private async watch(): Promise<void> {

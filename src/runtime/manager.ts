@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { serveMetrics, serveProbes } from './http-endpoints.ts';
 import { Informer, type InformerOptions } from './informer.ts';
 import type { KubeClient } from './kube-client.ts';
+import type { Summary } from './object-cache.ts';
 import { LeaderElector, type LeaderElectionOptions } from './leader-election.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { apiVersionOf, type KubeObject, type ResourceType } from './resource.ts';
@@ -57,7 +58,7 @@ export class Manager {
   }
 
   /** The shared informer of a kind (one watch per kind, whatever the number of controllers). */
-  informer<T extends KubeObject>(type: ResourceType, options: Partial<InformerOptions<T>> = {}): Informer<T> {
+  informer<T extends KubeObject, S extends Summary = Summary>(type: ResourceType, options: Partial<InformerOptions<T, S>> = {}): Informer<T, S> {
     const key = `${apiVersionOf(type)}/${type.plural}`;
     let informer = this.informers.get(key);
     if (!informer) {
@@ -70,7 +71,7 @@ export class Manager {
       });
       this.informers.set(key, informer);
     }
-    return informer as unknown as Informer<T>;
+    return informer as unknown as Informer<T, S>;
   }
 
   addController(controller: Runnable): void {

@@ -1,22 +1,27 @@
 // The informer's local copy of the watched objects, keyed like the work queue. An object can be
-// held whole or as a compact summary (the few fields its kind's `compact` function keeps): a
-// settled request or Approval costs a few hundred bytes instead of a few kilobytes, which is what
-// lets the operator hold a year of them (docs/memory.md). Under memory pressure an object that is
-// still owed work is held as a summary too, marked evicted: whoever works on it reads it whole
-// from the API server. `get` returns whole objects only, so code that needs an object's content
-// never works from a summary by mistake; `peek` returns both.
+// held whole or as a summary: a small flat record of the few fields its kind still reads (a
+// settled request or Approval costs about two hundred bytes instead of a few kilobytes), which is
+// what lets the operator hold a year of them (docs/memory.md). Under memory pressure an object
+// that is still owed work is held as a summary too, marked evicted: whoever works on it reads it
+// whole from the API server. `get` returns whole objects only and a summary has another type, so
+// code that needs an object's content never works from a summary by mistake.
 import { objectKey, type KubeObject } from './resource.ts';
 
+/** What the cache and the informer read of every summary. */
+export interface Summary {
+  readonly resourceVersion: string | undefined;
+}
+
 /** How an object is held when not whole. */
-export interface CompactForm<T> {
-  summary: T;
+export interface CompactForm<S extends Summary> {
+  summary: S;
   /** Still owed work: read it whole from the API server to work on it. */
   evicted?: boolean;
 }
 
-export class ObjectCache<T extends KubeObject> {
+export class ObjectCache<T extends KubeObject, S extends Summary = Summary> {
   private readonly whole = new Map<string, T>();
-  private readonly summaries = new Map<string, T>();
+  private readonly summaries = new Map<string, S>();
   private readonly evicted = new Set<string>();
 
   /** The whole object; undefined when absent or held only as a summary. */
@@ -24,9 +29,18 @@ export class ObjectCache<T extends KubeObject> {
     return this.whole.get(key);
   }
 
-  /** The whole object or its summary. */
-  peek(key: string): T | undefined {
-    return this.whole.get(key) ?? this.summaries.get(key);
+  /** The summary; undefined when absent or held whole. */
+  summary(key: string): S | undefined {
+    return this.summaries.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.whole.has(key) || this.summaries.has(key);
+  }
+
+  /** The resourceVersion held, whole or summarised. */
+  versionOf(key: string): string | undefined {
+    return this.whole.get(key)?.metadata.resourceVersion ?? this.summaries.get(key)?.resourceVersion;
   }
 
   isCompact(key: string): boolean {
@@ -44,10 +58,9 @@ export class ObjectCache<T extends KubeObject> {
     return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
   }
 
-  /** Every entry, whole or summary (e.g. to count objects by state). */
-  *entries(): IterableIterator<T> {
-    yield* this.whole.values();
-    yield* this.summaries.values();
+  /** Every summary with its key. */
+  summaryEntries(): IterableIterator<[string, S]> {
+    return this.summaries.entries();
   }
 
   keys(): string[] {
@@ -70,25 +83,23 @@ export class ObjectCache<T extends KubeObject> {
     return this.evicted.size;
   }
 
-  /** Stores `object` (whole, or in its compact form when given) and returns what was there before. */
-  upsert(object: T, compact?: CompactForm<T>): T | undefined {
+  /** Stores `object` whole, or in its compact form when given. */
+  upsert(object: T, compact?: CompactForm<S>): void {
     const key = objectKey(object.metadata);
-    const old = this.peek(key);
     if (compact) {
       this.whole.delete(key);
       this.summaries.set(key, compact.summary);
       if (compact.evicted) this.evicted.add(key);
       else this.evicted.delete(key);
-    } else {
-      this.summaries.delete(key);
-      this.evicted.delete(key);
-      this.whole.set(key, object);
+      return;
     }
-    return old;
+    this.summaries.delete(key);
+    this.evicted.delete(key);
+    this.whole.set(key, object);
   }
 
   /** Holds every whole object for which `compact` gives a form in that form instead (memory pressure). */
-  recompact(compact: (object: T) => CompactForm<T> | undefined): number {
+  recompact(compact: (object: T) => CompactForm<S> | undefined): number {
     let count = 0;
     for (const object of [...this.whole.values()]) {
       const form = compact(object);
@@ -99,9 +110,9 @@ export class ObjectCache<T extends KubeObject> {
     return count;
   }
 
-  remove(object: KubeObject): T | undefined {
-    const key = objectKey(object.metadata);
-    const old = this.peek(key);
+  /** Forgets the object; returns it when it was held whole. */
+  remove(key: string): T | undefined {
+    const old = this.whole.get(key);
     this.whole.delete(key);
     this.summaries.delete(key);
     this.evicted.delete(key);

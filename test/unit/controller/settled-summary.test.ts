@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Approval, ApprovalRequest } from '../../../src/api/types.ts';
 import { BASELINE_ANNOTATION, WITHDRAWAL_FINALIZER } from '../../../src/api/resources.ts';
-import { compactRequests, grantNeedsWork, settledApprovalSummary, settledRequestSummary } from '../../../src/controller/settled-summary.ts';
+import { approvalCompaction, grantNeedsWork, requestCompaction, settledApprovalSummary, settledRequestSummary, type ApprovalSummary } from '../../../src/controller/settled-summary.ts';
+import { ObjectCache } from '../../../src/runtime/object-cache.ts';
 import { requestSettledAt } from '../../../src/retention/rules.ts';
 
 const meta = { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2, labels: { env: 'prod' }, annotations: { a: 'b' } };
-
 
 function request(state: string, status: Record<string, unknown> = { lastState: state, observedGeneration: 2, approval: { name: 'apisubscription--x', namespace: 'team-a' } }, extra: Partial<ApprovalRequest['metadata']> = {}): ApprovalRequest {
   return {
@@ -40,7 +40,7 @@ describe('settled request summary', () => {
     assert.equal(settledRequestSummary(request('Rejected', undefined, { deletionTimestamp: '2026-01-01T00:00:00Z' })), undefined);
   });
 
-  it('keeps identity, version, state and the Approval; drops content', () => {
+  it('keeps version, state, labels, the Approval and what policies match on; drops content', () => {
     const granted = request('Granted', {
       lastState: 'Granted',
       observedGeneration: 2,
@@ -48,37 +48,51 @@ describe('settled request summary', () => {
       conditions: [{ type: 'Processing', status: 'False', lastTransitionTime: '2026-11-01T10:00:00Z' }],
     });
     assert.deepEqual(JSON.parse(JSON.stringify(settledRequestSummary(granted))), {
-      metadata: { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2, labels: { env: 'prod' } },
-      spec: { state: 'Granted', action: 'subscribe', strategy: 'Simple', target: {}, requester: { teamName: 'shop' }, decider: { teamName: 'orders' } },
-      status: {
-        lastState: 'Granted',
-        approval: { name: 'apisubscription--x', namespace: 'team-a' },
-        conditions: [{ type: 'Processing', status: 'False', lastTransitionTime: '2026-11-01T10:00:00.000Z' }],
-      },
+      resourceVersion: '42',
+      state: 'Granted',
+      subject: { action: 'subscribe', strategy: 'Simple', target: {}, requester: { teamName: 'shop' }, decider: { teamName: 'orders' } },
+      labels: { env: 'prod' },
+      approvalName: 'apisubscription--x',
+      approvalNamespace: 'team-a',
+      settledAtSeconds: Date.parse('2026-11-01T10:00:00Z') / 1000,
+      createdAtSeconds: 0,
     });
-    const rejected = request('Rejected', { lastState: 'Rejected', observedGeneration: 2 });
-    assert.deepEqual(settledRequestSummary(rejected)?.status, { lastState: 'Rejected' });
+    assert.equal(settledRequestSummary(request('Rejected', { lastState: 'Rejected', observedGeneration: 2 }))?.approvalName, undefined);
   });
 
-  it('keeps what retention reads: the policy match and when it settled', () => {
-    const granted = request('Granted', {
-      lastState: 'Granted',
-      observedGeneration: 2,
-      approval: { name: 'a' },
-      conditions: [{ type: 'Processing', status: 'False', lastTransitionTime: '2026-11-01T10:00:00Z' }],
-    });
-    assert.equal(requestSettledAt(settledRequestSummary(granted)!)?.toISOString(), requestSettledAt(granted)?.toISOString());
+  it('keeps when it settled as retention reads it, rounded up to the second', () => {
+    const settled = (time: string) =>
+      request('Granted', { lastState: 'Granted', observedGeneration: 2, approval: { name: 'a' }, conditions: [{ type: 'Processing', status: 'False', lastTransitionTime: time }] });
+    assert.equal(settledRequestSummary(settled('2026-11-01T10:00:00Z'))!.settledAt()?.toISOString(), requestSettledAt(settled('2026-11-01T10:00:00Z'))?.toISOString());
+    assert.equal(settledRequestSummary(settled('2026-11-01T10:00:00.200Z'))!.settledAt()?.toISOString(), '2026-11-01T10:00:01.000Z', 'never due earlier than the object');
+  });
+
+  it('shares what repeats: label sets and policy subjects alike are one object', () => {
+    const [a, b] = [settledRequestSummary(request('Granted'))!, settledRequestSummary(request('Rejected'))!];
+    assert.equal(a.labels, b.labels);
+    assert.equal(a.subject, b.subject);
+    const other = request('Granted', undefined, { labels: { env: 'dev' } });
+    assert.notEqual(settledRequestSummary(other)!.labels, a.labels);
+    assert.ok(Object.isFrozen(a.labels), 'a shared label set cannot be changed through one summary');
   });
 
   it('a summarised grant owes its Approval work when the Approval is not cached, or lacks the labels of the grant it holds', () => {
     const summary = settledRequestSummary(request('Granted'))!;
-    const held = (labels: Record<string, string> | undefined, uid = 'u-1') =>
-      ({ metadata: { name: 'apisubscription--x', namespace: 'team-a', labels }, spec: { approvedRequest: { uid } } }) as unknown as Approval;
-    assert.equal(grantNeedsWork(summary, () => undefined), true, 'no Approval');
-    assert.equal(grantNeedsWork(summary, (key) => (key === 'team-a/apisubscription--x' ? held({ env: 'prod' }) : undefined)), false);
-    assert.equal(grantNeedsWork(summary, () => held({ env: 'dev', owner: 'me' })), true, 'a label changed on the request');
-    assert.equal(grantNeedsWork(summary, () => held({}, 'u-other')), false, "another request's grant: not this one's labels");
-    assert.equal(grantNeedsWork(settledRequestSummary(request('Rejected'))!, () => undefined), false);
+    const approvals = (labels: Record<string, string> | undefined, requestName = 'r', summarised = false) => {
+      const cache = new ObjectCache<Approval, ApprovalSummary>();
+      const held = approval('Granted');
+      held.metadata = { ...held.metadata, name: 'apisubscription--x', labels };
+      held.spec.approvedRequest = { name: requestName, namespace: 'team-a', uid: 'u' };
+      cache.upsert(held, summarised ? { summary: settledApprovalSummary(held)! } : undefined);
+      return cache;
+    };
+    assert.equal(grantNeedsWork('team-a/r', summary, new ObjectCache()), true, 'no Approval');
+    assert.equal(grantNeedsWork('team-a/r', summary, approvals({ env: 'prod' })), false);
+    assert.equal(grantNeedsWork('team-a/r', summary, approvals({ env: 'prod' }, 'r', true)), false, 'summarised Approval');
+    assert.equal(grantNeedsWork('team-a/r', summary, approvals({ env: 'dev', owner: 'me' })), true, 'a label changed on the request');
+    assert.equal(grantNeedsWork('team-a/r', summary, approvals({ env: 'dev' }, 'r', true)), true, 'a label changed, summarised Approval');
+    assert.equal(grantNeedsWork('team-a/r', summary, approvals({}, 'other')), false, "another request's grant: not this one's labels");
+    assert.equal(grantNeedsWork('team-a/r', settledRequestSummary(request('Rejected'))!, new ObjectCache()), false);
   });
 });
 
@@ -93,27 +107,41 @@ describe('settled Approval summary', () => {
     assert.equal(settledApprovalSummary(approval('Suspended', { lastState: 'Granted', observedGeneration: 2 })), undefined);
   });
 
-  it('keeps the request whose content it holds (the request controller maps Approval events by it)', () => {
-    assert.deepEqual(settledApprovalSummary(approval('Granted')), {
-      metadata: { name: 'r', namespace: 'team-a', uid: 'u-1', resourceVersion: '42', generation: 2, labels: { env: 'prod' } },
-      spec: { state: 'Granted', approvedRequest: { name: 'r', namespace: 'team-a', uid: 'u-0' } },
-      status: { lastState: 'Granted' },
+  it('keeps version, state, labels and the request whose content it holds', () => {
+    assert.deepEqual(JSON.parse(JSON.stringify(settledApprovalSummary(approval('Granted')))), {
+      resourceVersion: '42',
+      state: 'Granted',
+      labels: { env: 'prod' },
+      requestName: 'r',
+      requestNamespace: 'team-a',
+      createdAtSeconds: 0,
     });
   });
 });
 
-describe('how the caches hold requests', () => {
+describe('how the caches hold requests and Approvals', () => {
   it('settled: a summary; open: whole, or an evicted summary under memory pressure', () => {
     let pressure = false;
-    const compact = compactRequests(() => pressure);
+    const { compact } = requestCompaction(() => pressure);
     assert.deepEqual(compact(request('Granted'))?.evicted, undefined);
     assert.ok(compact(request('Granted'))?.summary);
     assert.equal(compact(request('Pending')), undefined, 'open, no pressure: whole');
     pressure = true;
     const evicted = compact(request('Pending'))!;
     assert.equal(evicted.evicted, true);
-    assert.equal(evicted.summary.spec.state, 'Pending');
-    assert.equal(evicted.summary.spec.decisions, undefined, 'no content');
+    assert.equal(evicted.summary.state, 'Pending');
+    assert.equal(evicted.summary.settledAt(), undefined, 'an open request is never due for retention');
     assert.equal(compact(request('Granted'))?.evicted, undefined, 'settled stays a plain summary');
+  });
+
+  it('a summarised object that went is reported with what its summary knows: the request an Approval holds', () => {
+    const { compact, expand } = approvalCompaction(() => false);
+    const gone = expand('team-a/apisubscription--x', compact(approval('Granted'))!.summary);
+    assert.deepEqual(gone.metadata, { name: 'apisubscription--x', namespace: 'team-a', resourceVersion: '42', labels: { env: 'prod' } });
+    assert.deepEqual(gone.spec.approvedRequest, { name: 'r', namespace: 'team-a' });
+    const request_ = requestCompaction(() => false);
+    const goneRequest = request_.expand('team-a/r', request_.compact(request('Granted'))!.summary);
+    assert.equal(goneRequest.spec.state, 'Granted');
+    assert.equal(goneRequest.status?.approval?.name, 'apisubscription--x');
   });
 });

@@ -9,6 +9,7 @@ import type { ApprovalPolicy, ApprovalRequest, Notification } from '../../../src
 import { ApiError, type KubeClient, type RequestOptions } from '../../../src/runtime/kube-client.ts';
 import type { Informer } from '../../../src/runtime/informer.ts';
 import { RetentionSweeper } from '../../../src/retention/sweeper.ts';
+import type { RequestSummary } from '../../../src/controller/settled-summary.ts';
 
 const NOW = new Date('2026-02-01T00:00:00Z');
 
@@ -41,7 +42,7 @@ function scriptedClient(answer: (call: Call) => unknown): { client: KubeClient; 
   return { client, calls };
 }
 
-const informer = <T>(items: T[]) => ({ cache: { list: () => items, entries: () => items.values() }, waitForSync: () => Promise.resolve() }) as unknown as Informer<T extends ApprovalRequest ? ApprovalRequest : ApprovalPolicy>;
+const informer = <T>(items: T[]) => ({ cache: { list: () => items, summaryEntries: () => new Map().entries() }, waitForSync: () => Promise.resolve() }) as unknown as Informer<T extends ApprovalRequest ? ApprovalRequest : ApprovalPolicy>;
 
 function sweeper(client: KubeClient, requests: ApprovalRequest[] = [], policies: ApprovalPolicy[] = []) {
   return new RetentionSweeper({
@@ -49,7 +50,7 @@ function sweeper(client: KubeClient, requests: ApprovalRequest[] = [], policies:
     log: pino({ level: 'silent' }),
     registry: new Registry(),
     namespace: 'ns',
-    requests: informer(requests) as unknown as Informer<ApprovalRequest>,
+    requests: informer(requests) as unknown as Informer<ApprovalRequest, RequestSummary>,
     policies: informer(policies) as unknown as Informer<ApprovalPolicy>,
     notificationMode: 'deliver',
     options: { notificationRetentionMs: 7 * 24 * 3_600_000, intervalMs: 60_000, deletesPerSecond: 1000 },
