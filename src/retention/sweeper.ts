@@ -34,8 +34,8 @@ export const DEFAULT_RETENTION: RetentionOptions = {
   deletesPerSecond: 20,
 };
 
-/** Objects per list page of the Notification sweep, as the informers list. */
-const PAGE_SIZE = 500;
+/** Objects per list page of the Notification sweep, as the request and Approval informers list: a page is parsed whole, so smaller pages keep the heap's peak low. */
+const PAGE_SIZE = 100;
 /** A sweep slower than the server keeps continue tokens (about 5 minutes) starts its list over, this often at most. */
 const MAX_LIST_RESTARTS = 10;
 

@@ -17,9 +17,12 @@ import { Gauge, type Registry } from 'prom-client';
 export interface MemoryGuardOptions {
   log: Logger;
   registry: Registry;
-  /** Share of the heap limit alive after a full collection above which pressure begins (default 0.5). */
+  /** Share of the heap limit alive after a full collection above which pressure begins (default 0.7). */
   highMark?: number;
-  /** Share alive after a full collection below which the pressure ends (default 0.35). */
+  /**
+   * Share alive after a full collection below which the pressure ends (default 0.35): far enough
+   * below the high mark that holding whole again what pressure evicted does not bring it back at once.
+   */
   lowMark?: number;
   /** Share of the heap limit in use (garbage included) that is pressure whatever a collection would free (default 0.85). */
   emergencyMark?: number;
@@ -108,7 +111,7 @@ export class MemoryGuard {
     const { used, limit } = this.heap();
     const alive = this.alive / limit;
     const emergency = used / limit >= (this.options.emergencyMark ?? 0.85);
-    const high = this.options.highMark ?? 0.5;
+    const high = this.options.highMark ?? 0.7;
     const low = this.options.lowMark ?? 0.35;
     if (!this.pressure && (alive >= high || emergency)) this.enter(used, limit);
     else if (this.pressure && alive < low && !emergency) this.leave(used, limit);

@@ -18,6 +18,7 @@ import { startBenchCluster, type BenchCluster } from './cluster.ts';
 import { createContext, outDirDefault } from './context.ts';
 import { killAllOperators } from './operator-process.ts';
 import { chartNodeOptions } from '../support/chart-heap.ts';
+import { jemallocPath } from '../support/image-env.ts';
 import { NOTES, table, writeResult } from './report.ts';
 import { runS1 } from './s1-throughput.ts';
 import { runSoak } from './soak.ts';
@@ -71,6 +72,8 @@ async function main(): Promise<number> {
   console.log(`# approval-operator bench (${quick ? 'quick' : 'full'}) on ${process.platform}, ${(await import('node:os')).availableParallelism()} cores, node ${process.version}`);
   cluster = await startBenchCluster();
   console.log(`# control plane kube-apiserver ${cluster.plane.serverVersion} at ${cluster.plane.server} (${cluster.dir})`);
+  const jemalloc = jemallocPath();
+  console.log(jemalloc ? `# operator malloc: jemalloc (${jemalloc}), as in the image` : '# operator malloc: glibc — libjemalloc2 is not installed, so RSS figures are higher than the image\'s (apt-get install libjemalloc2)');
   if (values.deliver) {
     smtp = new TestSmtpServer();
     await smtp.start();
@@ -82,7 +85,7 @@ async function main(): Promise<number> {
     ctx.sizes.soakRequests = soakRequests;
     ctx.sizes.soakCheckpoint = Math.min(ctx.sizes.soakCheckpoint, Math.floor(soakRequests / 2));
   }
-  ctx.raw.run = { quick, sizes: ctx.sizes, workers: workers ?? 4, nodeOptions: values['node-options'] ?? chartNodeOptions(), entry: values.entry ?? 'dist/main.js', deliver: values.deliver, startedAt: new Date().toISOString(), node: process.version, serverVersion: cluster.plane.serverVersion };
+  ctx.raw.run = { quick, sizes: ctx.sizes, workers: workers ?? 4, nodeOptions: values['node-options'] ?? chartNodeOptions(), malloc: jemallocPath() ?? 'glibc', entry: values.entry ?? 'dist/main.js', deliver: values.deliver, startedAt: new Date().toISOString(), node: process.version, serverVersion: cluster.plane.serverVersion };
   let failed: unknown;
   try {
     // S5 first: it records the operator's writes for one Auto request, which the floor of S1 replays.

@@ -1,12 +1,12 @@
 // The operator under test: the built `node dist/main.js` as a child process, as the chart runs it
-// (webhooks on, NODE_OPTIONS from the chart's values; notifications created but not delivered),
+// (webhooks on, NODE_OPTIONS from the chart's values, jemalloc as in the image; notifications created but not delivered),
 // with its /readyz, /metrics, RSS and CPU time read from outside.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, repoRoot } from '../../hack/control-plane.ts';
-import { chartNodeOptions } from '../support/chart-heap.ts';
+import { operatorEnv } from '../support/image-env.ts';
 import { OPERATOR_NS } from './cluster.ts';
 import { parseMetrics, type Samples } from './prom.ts';
 
@@ -77,7 +77,7 @@ export class OperatorProcess {
     mkdirSync(join(options.logFile, '..'), { recursive: true });
     const log = openSync(options.logFile, 'a');
     // Not detached: if the bench dies, the operator gets SIGHUP/EPIPE rather than living on.
-    const env = { ...process.env, NODE_OPTIONS: options.nodeOptions ?? chartNodeOptions() };
+    const env = { ...process.env, ...operatorEnv(options.nodeOptions) };
     const child = spawn(process.execPath, args, { stdio: ['ignore', log, log], cwd: repoRoot, env });
     closeSync(log);
     if (child.pid === undefined) throw new Error('could not start the operator');

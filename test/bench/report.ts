@@ -13,7 +13,7 @@ export function table(rows: Row[]): string {
 }
 
 export const NOTES = [
-  'Operator: `node dist/main.js` as a child process, webhooks on, NODE_OPTIONS from the chart (`nodeOptions` in values.yaml), `--notifications create-only` (Notifications are created, not delivered: delivery needs an SMTP server), `--namespace bench`, default 4 workers per controller.',
+  'Operator: `node dist/main.js` as a child process, webhooks on, NODE_OPTIONS from the chart (`nodeOptions` in values.yaml), jemalloc preloaded as the image preloads it (when this machine has libjemalloc2; `run.malloc` in result.json says), `--notifications create-only` (Notifications are created, not delivered: delivery needs an SMTP server), `--namespace bench`, default 4 workers per controller.',
   'Floor: no logic; per request the successful writes S5 recorded from the operator for one Auto request, replayed with exact bodies, at the same concurrency (4 lanes for the request chain + 4 for the Approval chain), as the same identity, through the same webhooks.',
   'Requests are created by an impersonated user with RBAC create + autoapprove (the webhook makes one SubjectAccessReview per create); deciders are impersonated members of group team:orders.',
   'S5 "writes": status = /status patch, refs = /status patch of notificationRefs only, spec = spec patch, fin = patch of the withdrawal finalizer alone, notif = Notification create, event = Event create, apv-* = the same for the Approval; ✗409 = refused write.',

@@ -29,12 +29,12 @@ describe('MemoryGuard', () => {
     assert.equal(guard.underPressure(), false, 'the collection freed it: it was garbage');
   });
 
-  it('enters pressure when half the limit is alive after a full collection, and leaves it only below 35 %', async () => {
-    const share = { value: 0.49 };
+  it('enters pressure when 70 % of the limit is alive after a full collection, and leaves it only below 35 %', async () => {
+    const share = { value: 0.69 };
     const { guard, lines, gauge } = guardAt(share);
     guard.afterFullCollection();
     assert.equal(guard.underPressure(), false);
-    share.value = 0.5;
+    share.value = 0.7;
     guard.afterFullCollection();
     assert.equal(guard.underPressure(), true);
     assert.equal(await gauge(), 1);
