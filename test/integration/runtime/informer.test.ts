@@ -5,7 +5,7 @@ import { after, before, beforeEach, describe, it, type TestContext } from 'node:
 import { compactEtcd, restartApiServer } from '../../../hack/control-plane.ts';
 import { Informer, type InformerEvent, type InformerOptions } from '../../../src/runtime/informer.ts';
 import type { KubeClient } from '../../../src/runtime/kube-client.ts';
-import { collectionPath, core, objectPath, type KubeObject } from '../../../src/runtime/resource.ts';
+import { collectionPath, core, objectPath, splitKey, type KubeObject } from '../../../src/runtime/resource.ts';
 import { adminClient, apiServerUrl, clusterDir, createNamespace, eventually, testLogger } from '../../support/cluster.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
 
@@ -103,14 +103,20 @@ describe('informer against the real API server', () => {
     assert.ok(informer.stats.watches > watchesBefore, 'the watch was re-established');
   });
 
-  it('relists after 410 Gone on resume and loses no add, update or delete', async (t) => {
+  it('relists after 410 Gone on resume and loses no add, update or delete, also of an object held as a summary', async (t) => {
     const proxied = await proxiedClient(t);
     await createCm('kept', { v: '1' });
     await createCm('deleted-while-away');
     const events: Array<InformerEvent<ConfigMap>> = [];
-    const informer = await startInformer(t, proxied.client, { namespace }, events);
+    // The object to be deleted is held as a summary: its DELETED event carries what the summary knows.
+    const compaction = {
+      compact: (cm: ConfigMap) => (cm.metadata.name === 'deleted-while-away' ? { summary: { resourceVersion: cm.metadata.resourceVersion } } : undefined),
+      expand: (key: string, summary: { resourceVersion: string | undefined }) => ({ metadata: { ...splitKey(key), resourceVersion: summary.resourceVersion }, data: { from: 'summary' } }),
+    };
+    const informer = await startInformer(t, proxied.client, { namespace, compaction }, events);
     const proxy = proxied.proxy;
-    assert.deepEqual(names(informer), ['deleted-while-away', 'kept']);
+    assert.deepEqual(names(informer), ['kept']);
+    assert.ok(informer.cache.isCompact(`${namespace}/deleted-while-away`));
 
     // Cut the informer off, change things behind its back, and make its resourceVersion too old:
     // a fresh API server watch cache plus compacted etcd history can only answer 410 Gone.
@@ -129,6 +135,9 @@ describe('informer against the real API server', () => {
     assert.ok(seen.includes('ADDED created-while-away'), `events: ${seen.join(', ')}`);
     assert.ok(seen.includes('MODIFIED kept'), `events: ${seen.join(', ')}`);
     assert.ok(seen.includes('DELETED deleted-while-away'), `the delete made while away is reported: ${seen.join(', ')}`);
+    const deleted = events.find((e) => e.type === 'DELETED' && e.object.metadata.name === 'deleted-while-away');
+    assert.deepEqual(deleted?.object.data, { from: 'summary' }, 'reported with what its summary knows');
+    assert.equal(informer.cache.has(`${namespace}/deleted-while-away`), false);
   });
 
   it('restarts a watch that went silent (stall detection)', async (t) => {

@@ -1,6 +1,6 @@
 // More objects than the chart's heap holds: the operator stays up and says so. The namespace is
 // filled with Pending requests of the largest allowed size while no operator runs (what a restart
-// finds); then the operator starts with the chart's V8 flags for a 96 MiB pod. Holding them whole
+// finds); then the operator starts with the chart's V8 flags for an 80 MiB pod. Holding them whole
 // would need about twice its old generation: before memory pressure existed it died of "heap out of
 // memory" while listing them, at every start. Now it enters memory pressure (log line, metric),
 // keeps them as evicted summaries, reads each from the API server to reconcile it, and still grants.
@@ -21,7 +21,7 @@ import { installCrds } from '../../support/kubectl.ts';
 import { OperatorProcess } from '../../support/operator-process.ts';
 import { requestJson } from '../../support/requests.ts';
 
-const POD_MEMORY_MIB = 96;
+const POD_MEMORY_MIB = 80;
 const REQUESTS = 2000;
 /** Just under the 32 KiB the admission webhook allows for properties. */
 const PROPERTY_BYTES = 28 * 1024;
@@ -72,9 +72,9 @@ describe('memory pressure: more objects than the heap holds', () => {
     await client.close();
   });
 
-  it('starts, reconciles every request and grants a new one, under pressure, with the chart heap of a 96 MiB pod', async () => {
+  it('starts, reconciles every request and grants a new one, under pressure, with the chart heap of an 80 MiB pod', async () => {
     const nodeOptions = chartNodeOptions(POD_MEMORY_MIB);
-    assert.match(nodeOptions, /--max-old-space-size=48\b/, `the chart's share of 96 MiB: ${nodeOptions}`);
+    assert.match(nodeOptions, /--max-old-space-size=48\b/, `the chart's share of 80 MiB: ${nodeOptions}`);
     // The webhooks are served (as in a pod) but not registered: the requests were filed before.
     const webhookCertDir = mkdtempSync(join(tmpdir(), 'pressure-webhook-'));
     localWebhookCertificates(webhookCertDir);

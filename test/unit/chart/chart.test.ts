@@ -141,7 +141,7 @@ describe('charts/approval-operator', () => {
     ]);
     assert.ok(pod.volumes.find((v) => v.name === 'tmp')?.emptyDir);
     assert.equal(pod.volumes.find((v) => v.name === 'webhook-cert')?.secret?.secretName, 'approval-operator-webhook-cert');
-    assert.deepEqual(container.env, [...POD_ENV, { name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --max-old-space-size-percentage=50 --v8-pool-size=1' }], 'the Pod identity and the V8 flags by default');
+    assert.deepEqual(container.env, [...POD_ENV, { name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --max-old-space-size-percentage=60 --v8-pool-size=1' }], 'the Pod identity and the V8 flags by default');
     assert.deepEqual(containerOf(render(['--set', 'nodeOptions='])).env, POD_ENV, 'only the Pod identity without nodeOptions');
   });
 
@@ -231,7 +231,7 @@ describe('charts/approval-operator', () => {
     assert.ok(!JSON.stringify(deploymentOf(manifests)).includes('pw@'), 'no credentials in the Deployment');
     assert.deepEqual(container.env, [
       ...POD_ENV,
-      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --max-old-space-size-percentage=50 --v8-pool-size=1' },
+      { name: 'NODE_OPTIONS', value: '--max-semi-space-size=4 --max-old-space-size-percentage=60 --v8-pool-size=1' },
       { name: 'APPROVAL_SMTP_URL', valueFrom: { secretKeyRef: { name: 'approval-operator-smtp', key: 'url' } } },
       { name: 'APPROVAL_MAIL_FROM', value: 'Approvals <approvals@example.com>' },
       { name: 'TZ', value: 'UTC' },
