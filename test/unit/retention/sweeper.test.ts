@@ -71,9 +71,9 @@ describe('retention sweep', () => {
     });
     const report = await sweeper(client).sweep(new AbortController().signal);
     assert.deepEqual(calls.filter((c) => c.method === 'GET').map((c) => [c.options.query?.labelSelector, c.options.query?.limit, c.options.query?.continue]), [
-      ['notification.cp.ei.telekom.de/purpose', 500, undefined],
-      ['notification.cp.ei.telekom.de/purpose', 500, 'page-2'],
-      ['notification.cp.ei.telekom.de/purpose', 500, undefined],
+      ['notification.cp.ei.telekom.de/purpose', 100, undefined],
+      ['notification.cp.ei.telekom.de/purpose', 100, 'page-2'],
+      ['notification.cp.ei.telekom.de/purpose', 100, undefined],
     ]);
     const deletes = calls.filter((c) => c.method === 'DELETE');
     assert.deepEqual(deletes.map((c) => c.path), [
