@@ -265,17 +265,22 @@ export async function stopControlPlane(dir: string): Promise<void> {
   rmSync(stateFile(dir), { force: true });
 }
 
-/** Kills only the kube-apiserver and starts it again with the same flags (restart tests). */
-export async function restartApiServer(dir: string, downtimeMs = 0): Promise<void> {
+/**
+ * Kills only the kube-apiserver and starts it again with the same flags (restart tests), plus
+ * `addedFlags` when given. Returns the new process's PID.
+ */
+export async function restartApiServer(dir: string, downtimeMs = 0, addedFlags: string[] = []): Promise<number> {
   const state = readState(dir);
   if (!state) throw new Error(`no control plane in ${dir}`);
-  const args = readFileSync(`/proc/${state.apiserverPid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1);
+  const running = readFileSync(`/proc/${state.apiserverPid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(1);
+  const args = [...running, ...addedFlags.filter((flag) => !running.includes(flag))];
   await stopPid(state.apiserverPid);
   if (downtimeMs > 0) await sleep(downtimeMs);
   const apiserverLog = join(dir, 'kube-apiserver.log');
   const apiserverPid = startProcess('kube-apiserver', args, apiserverLog);
   writeFileSync(stateFile(dir), JSON.stringify({ ...state, apiserverPid } satisfies State));
   await waitFor('kube-apiserver', () => isReady(state.server, ensurePki(dir)), 120_000, apiserverLog);
+  return apiserverPid;
 }
 
 /** Compacts etcd's history up to its current revision, so older resourceVersions are gone. */
