@@ -64,6 +64,7 @@ export function createOperator(options: OperatorOptions): Manager {
   // Under memory pressure the open ones are too, and are read from the API server when worked on.
   const memory = new MemoryGuard({ log: options.log, registry: manager.metrics.registry });
   memory.start();
+  manager.onStop(() => memory.stop());
   // Pages of 100: a page is held twice (text and objects) while it is read; 100 of the largest
   // allowed requests are still a few MB.
   const requests = manager.informer<ApprovalRequest, RequestSummary>(approvalRequestResource, { compaction: requestCompaction(memory.underPressure), pageSize: 100 });
@@ -162,7 +163,8 @@ export function createOperator(options: OperatorOptions): Manager {
       now: options.now,
     }),
   );
-  countObjectsByState(requests, approvals, metrics);
+  const counting = countObjectsByState(requests, approvals, metrics);
+  manager.onStop(() => clearInterval(counting));
   return manager;
 }
 
@@ -175,8 +177,8 @@ function policyChanged(event: InformerEvent<ApprovalPolicy>, policies: Informer<
   return event.type !== 'MODIFIED' || event.old?.metadata.generation !== event.object.metadata.generation;
 }
 
-/** Keeps the by-state and oldest-pending gauges current from the caches (no API calls). */
-function countObjectsByState(requests: Informer<ApprovalRequest, RequestSummary>, approvals: Informer<Approval, ApprovalSummary>, metrics: ApprovalMetrics): void {
+/** Keeps the by-state and oldest-pending gauges current from the caches (no API calls); returns its timer. */
+function countObjectsByState(requests: Informer<ApprovalRequest, RequestSummary>, approvals: Informer<Approval, ApprovalSummary>, metrics: ApprovalMetrics): NodeJS.Timeout {
   const count = (kind: string, cache: ObjectCache<ApprovalRequest, RequestSummary> | ObjectCache<Approval, ApprovalSummary>) => {
     let oldest = Number.POSITIVE_INFINITY;
     const tally = (object: Parameters<typeof stateAndCreation>[0]) => {
@@ -194,4 +196,5 @@ function countObjectsByState(requests: Informer<ApprovalRequest, RequestSummary>
     count('Approval', approvals.cache);
   }, 15_000);
   timer.unref();
+  return timer;
 }

@@ -36,10 +36,13 @@ export class Manager {
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly controllers: Runnable[] = [];
   private readonly serverStarters: Array<() => Promise<Server>> = [];
+  private readonly stopHooks: Array<() => void> = [];
   private readonly options: ManagerOptions;
   private readonly elector: LeaderElector | undefined;
   private readonly stopping = new AbortController();
   private done: Promise<void> | undefined;
+  /** Whether the servers of addServer listen (set once they all started). */
+  private serving = false;
 
   constructor(options: ManagerOptions) {
     this.options = options;
@@ -83,6 +86,11 @@ export class Manager {
     this.serverStarters.push(start);
   }
 
+  /** Runs on stop, on every replica: for timers and observers that live beside the caches. */
+  onStop(hook: () => void): void {
+    this.stopHooks.push(hook);
+  }
+
   hasSynced(): boolean {
     return [...this.informers.values()].every((informer) => informer.hasSynced());
   }
@@ -100,7 +108,12 @@ export class Manager {
             const dead = [...this.informers.values()].filter((i) => !i.isAlive(15 * 60_000)).map((i) => i.resource.plural);
             return { ok: dead.length === 0, detail: `watches not alive: ${dead.join(', ')}` };
           },
-          readiness: () => ({ ok: this.hasSynced(), detail: 'caches not synced' }),
+          // Ready once the caches are synced and the servers (the admission webhooks) listen: a
+          // Service that routes to this replica earlier would see its webhook calls refused.
+          readiness: () => {
+            if (!this.hasSynced()) return { ok: false, detail: 'caches not synced' };
+            return { ok: this.serving, detail: 'servers not listening yet' };
+          },
         }),
       );
     }
@@ -109,6 +122,7 @@ export class Manager {
     await Promise.all([...this.informers.values()].map((informer) => informer.waitForSync()));
     this.log.info({ informers: [...this.informers.keys()] }, 'caches synced');
     for (const start of this.serverStarters) this.servers.push(await start());
+    this.serving = true;
     const runControllers = (signal: AbortSignal) => Promise.all(this.controllers.map((c) => c.run(signal))).then(() => undefined);
     if (this.elector) {
       this.done = this.elector.run(this.stopping.signal, runControllers);
@@ -123,6 +137,7 @@ export class Manager {
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.done;
+    for (const hook of this.stopHooks) hook();
     await Promise.all([...this.informers.values()].map((informer) => informer.stop()));
     await Promise.all(
       this.servers.map(
