@@ -11,6 +11,8 @@ interface Seen {
   method: string;
   url: string;
   headers: IncomingMessage['headers'];
+  /** Each impersonate-group line as sent: the API server reads one group per line. */
+  groupLines: string[] | undefined;
   body: string;
 }
 
@@ -24,7 +26,7 @@ describe('HttpClient', () => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+        seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, groupLines: req.headersDistinct['impersonate-group'], body });
         if (req.url?.includes('/forbidden')) {
           res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Status', reason: 'Forbidden', message: 'user "mallory" cannot get' }));
         } else if (req.url?.includes('/plain')) {
@@ -56,7 +58,7 @@ describe('HttpClient', () => {
     for (const request of seen) {
       assert.equal(request.headers.authorization, 'Bearer t0k3n');
       assert.equal(request.headers['impersonate-user'], 'alice');
-      assert.equal(request.headers['impersonate-group'], 'team:orders, devs');
+      assert.deepEqual(request.groupLines, ['team:orders', 'devs']);
       assert.equal(request.headers.accept, 'application/json');
     }
     assert.equal(seen[1]!.headers['content-type'], 'application/json-patch+json');
