@@ -29,7 +29,7 @@ export const MAX_REVIEW_BYTES = 8 * 1024 * 1024;
 /** The two endpoints, by path. Exported for tests that drive them without TLS. */
 export function admissionHandlers(context: MutationContext & ValidationContext, log: Logger): Record<string, Handler> {
   const refuse = (request: AdmissionRequest, refusal: string, code?: number) => {
-    log.info({ audit: true, user: request.userInfo.username, object: `${request.namespace}/${request.name}`, refusal }, 'admission refused');
+    log.info({ audit: true, user: request.userInfo.username, object: `${request.namespace}/${request.name}`, dryRun: request.dryRun === true, refusal }, 'admission refused');
     return deny(request.uid, refusal, code);
   };
   return {
