@@ -8,6 +8,7 @@ import { ApprovalReconciler } from './controller/approval-reconciler.ts';
 import { ApprovalRequestReconciler } from './controller/approval-request-reconciler.ts';
 import { EventRecorder } from './controller/event-recorder.ts';
 import { ApprovalMetrics } from './controller/metrics.ts';
+import { keepStateGaugesCurrent } from './controller/state-gauges.ts';
 import { TransitionReporter } from './controller/transition-reporter.ts';
 import { notificationCreatorFor } from './notify/creation/index.ts';
 import { createDeliveryController, type DeliveryControllerOptions } from './notify/delivery/delivery-controller.ts';
@@ -16,8 +17,7 @@ import { DEFAULT_TEAM_GROUP_PREFIX } from './engine/index.ts';
 import { serveWebhooks } from './admission/webhook-server.ts';
 import { Controller } from './runtime/controller.ts';
 import type { Informer, InformerEvent } from './runtime/informer.ts';
-import type { ObjectCache } from './runtime/object-cache.ts';
-import { approvalCompaction, requestCompaction, stateAndCreation, type ApprovalSummary, type RequestSummary } from './controller/settled-summary.ts';
+import { approvalCompaction, requestCompaction, type ApprovalSummary, type RequestSummary } from './controller/settled-summary.ts';
 import { MemoryGuard } from './runtime/memory-guard.ts';
 import { whoAmI } from './runtime/self-subject.ts';
 import type { KubeClient } from './runtime/kube-client.ts';
@@ -163,7 +163,7 @@ export function createOperator(options: OperatorOptions): Manager {
       now: options.now,
     }),
   );
-  const counting = countObjectsByState(requests, approvals, metrics);
+  const counting = keepStateGaugesCurrent(requests.cache, approvals.cache, metrics);
   manager.onStop(() => clearInterval(counting));
   return manager;
 }
@@ -175,26 +175,4 @@ export function createOperator(options: OperatorOptions): Manager {
 function policyChanged(event: InformerEvent<ApprovalPolicy>, policies: Informer<ApprovalPolicy>): boolean {
   if (event.type === 'RESYNC' || !policies.hasSynced()) return false;
   return event.type !== 'MODIFIED' || event.old?.metadata.generation !== event.object.metadata.generation;
-}
-
-/** Keeps the by-state and oldest-pending gauges current from the caches (no API calls); returns its timer. */
-function countObjectsByState(requests: Informer<ApprovalRequest, RequestSummary>, approvals: Informer<Approval, ApprovalSummary>, metrics: ApprovalMetrics): NodeJS.Timeout {
-  const count = (kind: string, cache: ObjectCache<ApprovalRequest, RequestSummary> | ObjectCache<Approval, ApprovalSummary>) => {
-    let oldest = Number.POSITIVE_INFINITY;
-    const tally = (object: Parameters<typeof stateAndCreation>[0]) => {
-      const { state, createdAtMs } = stateAndCreation(object);
-      metrics.requestsByState.inc({ kind, state });
-      if ((state === 'Pending' || state === 'Semigranted') && createdAtMs < oldest) oldest = createdAtMs;
-    };
-    for (const object of cache.list()) tally(object);
-    for (const [, summary] of cache.summaryEntries()) tally(summary);
-    metrics.oldestPending.set({ kind }, Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
-  };
-  const timer = setInterval(() => {
-    metrics.requestsByState.reset();
-    count('ApprovalRequest', requests.cache);
-    count('Approval', approvals.cache);
-  }, 15_000);
-  timer.unref();
-  return timer;
 }

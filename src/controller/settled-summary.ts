@@ -188,12 +188,6 @@ export function approvalCompaction(underPressure: () => boolean): Compaction<App
   };
 }
 
-/** The state and creation time of a cached object, whole or summarised (the by-state gauges). */
-export function stateAndCreation(object: ApprovalRequest | Approval | RequestSummary | ApprovalSummary): { state: string; createdAtMs: number } {
-  if (object instanceof RequestSummary || object instanceof ApprovalSummary) return { state: object.state, createdAtMs: object.createdAtSeconds * 1000 };
-  return { state: object.spec.state ?? 'Pending', createdAtMs: Date.parse(object.metadata.creationTimestamp ?? '') };
-}
-
 /**
  * A Granted request that still owes its Approval something: the Approval is not cached (deleted,
  * or never made), or it holds this request's grant and lacks some of the request's labels.
