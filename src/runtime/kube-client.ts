@@ -46,7 +46,11 @@ export class KubeClient {
     return client;
   }
 
-  /** Requests made as another user (tests, and the chart's ServiceAccount check). */
+  /**
+   * Requests made as another user (tests, and the chart's ServiceAccount check), in at most one
+   * group: fetch joins repeated headers into one line ("a, b"), which the API server would read as
+   * one group of that name. A ServiceAccount needs none: the API server adds its groups itself.
+   */
   impersonation: { user: string; groups?: string[] } | undefined;
 
   /**
@@ -85,18 +89,18 @@ export class KubeClient {
 
   /** Sends a request and returns the raw response (used by the watch to stream the body). */
   async send(method: Verb, path: string, options: RequestOptions = {}): Promise<Response> {
+    const groups = this.impersonation?.groups ?? [];
+    if (groups.length > 1) throw new Error(`KubeClient impersonates at most one group, not ${groups.length} (${groups.join(', ')}): fetch would send them as one group`);
     const auth = await this.authenticate();
     const headers: Record<string, string> = { ...auth.headers, accept: 'application/json', ...options.headers };
-    if (this.impersonation) {
-      headers['impersonate-user'] = this.impersonation.user;
-    }
+    if (this.impersonation) headers['impersonate-user'] = this.impersonation.user;
+    if (groups[0] !== undefined) headers['impersonate-group'] = groups[0];
     let body: string | undefined;
     if (options.body !== undefined) {
       body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
       headers['content-type'] = options.contentType ?? 'application/json';
     }
     const init = { method, headers: new Headers(headers), body, dispatcher: auth.dispatcher, signal: options.signal };
-    for (const group of this.impersonation?.groups ?? []) init.headers.append('impersonate-group', group);
     const query = method !== 'GET' && method !== 'DELETE' && this.fieldManager ? { fieldManager: this.fieldManager, ...options.query } : options.query;
     const response = await fetch(this.url(path, query), init);
     if (response.status === 401) this.auth = undefined;

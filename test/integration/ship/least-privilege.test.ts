@@ -12,6 +12,7 @@ import type { Approval } from '../../../src/api/types.ts';
 import { PURPOSE_LABEL, approvalRequestResource, approvalResource, notificationResource } from '../../../src/api/resources.ts';
 import { isNotFound, PatchType, type KubeClient } from '../../../src/runtime/kube-client.ts';
 import { collectionPath, objectPath } from '../../../src/runtime/resource.ts';
+import { whoAmI } from '../../../src/runtime/self-subject.ts';
 import { adminClient, createNamespace, eventually } from '../../support/cluster.ts';
 import { approvalHelpers } from '../../support/approvals.ts';
 import { installCrds, kubectl, kubectlOk, samplePath } from '../../support/kubectl.ts';
@@ -33,7 +34,8 @@ describe('shipping: least privilege and GitOps', () => {
     ns = await createNamespace(client, 'least-privilege');
     operator = await startOperator({
       namespace: ns,
-      as: { user: serviceAccount, groups: ['system:serviceaccounts', 'system:serviceaccounts:approval-system', 'system:authenticated'] },
+      // No groups: the API server gives an impersonated ServiceAccount the groups it would have.
+      as: { user: serviceAccount },
       retention: { notificationRetentionMs: 1000, intervalMs: 500 },
     });
   });
@@ -41,6 +43,18 @@ describe('shipping: least privilege and GitOps', () => {
     await operator?.stop();
     await kubectl(['delete', 'approvalpolicy', 'short-lived-grants', 'retire-settled', '--ignore-not-found']);
     await client.close();
+  });
+
+  it('runs as the ServiceAccount, with the groups the API server gives it', async () => {
+    const asServiceAccount = adminClient();
+    asServiceAccount.impersonation = { user: serviceAccount };
+    try {
+      const identity = await whoAmI(asServiceAccount);
+      assert.equal(identity.username, serviceAccount);
+      assert.deepEqual([...identity.groups].sort(), ['system:authenticated', 'system:serviceaccounts', 'system:serviceaccounts:approval-system']);
+    } finally {
+      await asServiceAccount.close();
+    }
   });
 
   it('completes scenarios 2, 3 and 8 as the ServiceAccount of config/rbac, with no 403', async () => {
