@@ -88,7 +88,7 @@ export class ObjectCache<T extends KubeObject, S extends Summary = Summary> {
     const key = objectKey(object.metadata);
     if (compact) {
       this.whole.delete(key);
-      this.summaries.set(key, compact.summary);
+      this.summaries.set(flatKey(key), compact.summary);
       if (compact.evicted) this.evicted.add(key);
       else this.evicted.delete(key);
       return;
@@ -118,4 +118,14 @@ export class ObjectCache<T extends KubeObject, S extends Summary = Summary> {
     this.evicted.delete(key);
     return old;
   }
+}
+
+/**
+ * The key as one flat string. A key joined from namespace and name is a V8 cons string, which
+ * once hashed keeps a flat copy besides itself: about 130 bytes per key instead of 78. Summaries
+ * are kept for a year, so their keys are flattened; normalize() returns a flat copy (the keys
+ * are ASCII, so normalizing changes nothing else).
+ */
+function flatKey(key: string): string {
+  return key.normalize();
 }
