@@ -17,15 +17,10 @@ export interface Sizes {
   /** The soak: requests filed, decided and settled; and where its first memory reading is taken. */
   soakRequests: number;
   soakCheckpoint: number;
-  /**
-   * The soak operator's --retention-interval: the chart's 10 minutes in the full run; 15 s in the
-   * quick one, so that CI does not wait ten minutes for the sweep that deletes its short-lived requests.
-   */
-  soakRetentionIntervalSeconds: number;
 }
 
-export const FULL: Sizes = { s1Requests: 2000, s2Requests: 500, s2RatePerSecond: 10, cachedRequests: 10_000, createConcurrency: 32, soakRequests: 100_000, soakCheckpoint: 10_000, soakRetentionIntervalSeconds: 600 };
-export const QUICK: Sizes = { s1Requests: 200, s2Requests: 50, s2RatePerSecond: 10, cachedRequests: 1000, createConcurrency: 32, soakRequests: 2_000, soakCheckpoint: 1_000, soakRetentionIntervalSeconds: 15 };
+export const FULL: Sizes = { s1Requests: 2000, s2Requests: 500, s2RatePerSecond: 10, cachedRequests: 10_000, createConcurrency: 32, soakRequests: 100_000, soakCheckpoint: 10_000 };
+export const QUICK: Sizes = { s1Requests: 200, s2Requests: 50, s2RatePerSecond: 10, cachedRequests: 1000, createConcurrency: 32, soakRequests: 2_000, soakCheckpoint: 1_000 };
 
 export interface Row {
   scenario: string;
