@@ -98,7 +98,7 @@ describe('config/crd', () => {
     assert.equal(at(request, 'spec.callback.url').format, 'uri');
   });
 
-  it('has the ApprovalPolicy spec of SPEC 4.3', () => {
+  it('has the ApprovalPolicy spec of the design (docs/api.md)', () => {
     assert.deepEqual(Object.keys(at(policy, 'spec').properties ?? {}), [
       'enabled', 'description', 'order', 'match', 'strategy', 'stages', 'trustedTeams', 'deciders', 'timeout', 'grantValidity', 'reminders', 'retention',
     ]);

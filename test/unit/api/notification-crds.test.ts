@@ -82,7 +82,7 @@ describe('notification CRDs', () => {
     assert.deepEqual(columns(template), ['Subject=.spec.subject', 'Age=.metadata.creationTimestamp']);
   });
 
-  it('has the Notification spec and status of SPEC 9.1', () => {
+  it('has the Notification spec and status of the design (docs/notifications.md)', () => {
     assert.deepEqual(Object.keys(at(notification, 'spec').properties ?? {}), ['purpose', 'sender', 'channels', 'fallbackEmail', 'properties', 'callback']);
     assert.deepEqual(at(notification, 'spec').required, ['purpose', 'sender']);
     assert.equal(at(notification, 'spec.purpose').minLength, 1);

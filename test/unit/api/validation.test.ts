@@ -101,7 +101,7 @@ describe('validateManifest', () => {
     assert.deepEqual(validateManifest(request).errors, []);
   });
 
-  it('accepts the ApprovalPolicy of SPEC 4.3 and defaults enabled and order', () => {
+  it('accepts the ApprovalPolicy of the design (docs/api.md) and defaults enabled and order', () => {
     const policy: ApprovalPolicy = {
       apiVersion: API_VERSION,
       kind: 'ApprovalPolicy',

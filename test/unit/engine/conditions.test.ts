@@ -1,9 +1,9 @@
-// The conditions table of SPEC 6 and metav1.Condition's lastTransitionTime rule.
+// The conditions table of the design (docs/engine.md) and metav1.Condition's lastTransitionTime rule.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { conditionsFor, type Condition, type State } from '../../../src/engine/index.ts';
 
-// state → "Approved Processing Ready", each as status/reason, copied from SPEC 6.
+// state → "Approved Processing Ready", each as status/reason, copied from the design's table.
 const TABLE: Record<State, string> = {
   Pending: 'False/Pending True/ApprovalPending False/Pending',
   Semigranted: 'False/Semigranted True/Semigranted False/Semigranted',

@@ -1,4 +1,4 @@
-// Every kind × strategy × state × action against a hand-written copy of SPEC 5.1. The expected
+// Every kind × strategy × state × action against a hand-written copy of the design's transition table. The expected
 // values are written out here, never derived from the implementation.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -185,7 +185,7 @@ describe('table shape', () => {
     }
   });
 
-  it('keeps the rows in the order SPEC 5.1 writes them', () => {
+  it('keeps the rows in the order the design writes them', () => {
     const fourEyes = transitionTable('ApprovalRequest', 'FourEyes').map((r) => `${r.action} ${r.from.join(',')}>${r.to}`);
     assert.deepEqual(fourEyes, [
       'Allow Pending,Rejected>Semigranted',
