@@ -1,6 +1,6 @@
 // The informer's local copy of the watched objects, keyed like the work queue. An object can be
 // held whole or as a summary: a small flat record of the few fields its kind still reads (a
-// settled request or Approval costs about three hundred bytes instead of a few kilobytes), which is
+// settled request or Approval costs about 250 bytes instead of a few kilobytes), which is
 // what lets the operator hold a year of them (docs/memory.md). Under memory pressure an object
 // that is still owed work is held as a summary too, marked evicted: whoever works on it reads it
 // whole from the API server. `get` returns whole objects only and a summary has another type, so
