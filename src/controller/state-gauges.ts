@@ -2,20 +2,20 @@
 // by their spec, summaries by what they kept.
 import type { Approval, ApprovalRequest } from '../api/types.ts';
 import type { ObjectCache } from '../runtime/object-cache.ts';
+import type { State } from '../engine/index.ts';
+import { isOpen } from './finalizer.ts';
 import type { ApprovalMetrics } from './metrics.ts';
 import type { ApprovalSummary, RequestSummary } from './settled-summary.ts';
 
 type RequestCache = ObjectCache<ApprovalRequest, RequestSummary>;
 type ApprovalCache = ObjectCache<Approval, ApprovalSummary>;
 
-const WAITING = new Set(['Pending', 'Semigranted']);
-
 /** Sets the gauges of one kind from its cache, as of `nowMs`. */
 export function countByState(kind: 'ApprovalRequest' | 'Approval', cache: RequestCache | ApprovalCache, metrics: ApprovalMetrics, nowMs: number): void {
   let oldest = Number.POSITIVE_INFINITY;
   const tally = (state: string, createdAtMs: number) => {
     metrics.requestsByState.inc({ kind, state });
-    if (WAITING.has(state) && createdAtMs < oldest) oldest = createdAtMs;
+    if (isOpen(state as State) && createdAtMs < oldest) oldest = createdAtMs;
   };
   for (const object of cache.list()) tally(object.spec.state ?? 'Pending', Date.parse(object.metadata.creationTimestamp ?? ''));
   for (const [, summary] of cache.summaryEntries()) tally(summary.state, summary.createdAtSeconds * 1000);
