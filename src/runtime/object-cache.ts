@@ -87,9 +87,10 @@ export class ObjectCache<T extends KubeObject, S extends Summary = Summary> {
   upsert(object: T, compact?: CompactForm<S>): void {
     const key = objectKey(object.metadata);
     if (compact) {
+      const stored = flatKey(key);
       this.whole.delete(key);
-      this.summaries.set(flatKey(key), compact.summary);
-      if (compact.evicted) this.evicted.add(key);
+      this.summaries.set(stored, compact.summary);
+      if (compact.evicted) this.evicted.add(stored);
       else this.evicted.delete(key);
       return;
     }
