@@ -17,7 +17,6 @@
 // Notifications and history) that took 23 GB, more than the bench machine has. The soak measures
 // the operator; without the cache the API server serves lists and watches from etcd, which changes
 // nothing the operator holds.
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { restartApiServer } from '../../hack/control-plane.ts';
 import { approvalPolicyResource, approvalRequestResource } from '../../src/api/resources.ts';
@@ -26,7 +25,7 @@ import { collectionPath } from '../../src/runtime/resource.ts';
 import { SOAK_NS } from './cluster.ts';
 import { round, type BenchContext } from './context.ts';
 import { createRequest, pool, requestManifest, retrying, vote } from './fixtures.ts';
-import type { OperatorProcess } from './operator-process.ts';
+import { readMemory, type OperatorProcess } from './operator-process.ts';
 import { apiRequestsByVerb, sum, type Samples } from './prom.ts';
 
 const MB = 1024 * 1024;
@@ -97,13 +96,8 @@ async function reading(operator: OperatorProcess, settled: number, apiserverPid:
     heapTotalMB: round(sum(samples, 'approval_operator_nodejs_heap_size_total_bytes') / MB),
     externalMB: round(sum(samples, 'approval_operator_nodejs_external_memory_bytes') / MB),
     cached: cachedForms(samples),
-    apiserverRssMB: round(rssOf(apiserverPid) / MB),
+    apiserverRssMB: round(readMemory(apiserverPid).rss / MB),
   };
-}
-
-function rssOf(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : 0;
 }
 
 export async function runSoak(ctx: BenchContext): Promise<void> {
